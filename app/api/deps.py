@@ -1,0 +1,191 @@
+"""Query parameters shared by the list routes, parsed once into filter objects."""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
+
+from app.models import ArticleStatus, QuoteKind
+from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Sort
+from app.services.common import ArticleFilters, Match
+from app.services.quotes import QuoteFilters
+
+# Ids are 32-bit on PostgreSQL: anything larger cannot exist and must not reach the driver.
+MAX_ID = 2**31 - 1
+EntityId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+Language = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$")]
+ArticleId = Annotated[str, StringConstraints(pattern=r"^[a-z2-7]{16}$")]
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}
+)
+
+
+def _time_bound(next_day: bool) -> Any:
+    def parse(value: object) -> datetime:
+        if not isinstance(value, str):
+            raise ValueError("expected an ISO 8601 date or date-time")
+        try:
+            if _DATE_ONLY.match(value):
+                day = date.fromisoformat(value) + timedelta(days=1 if next_day else 0)
+                return datetime.combine(day, time(), tzinfo=UTC)
+            when = datetime.fromisoformat(value)
+            if when.tzinfo is None:
+                raise ValueError("a date-time needs a time zone, e.g. 2026-11-20T08:30:00+03:00 or ...Z")
+            return when.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("date out of range") from exc
+        except ValueError as exc:
+            if "time zone" in str(exc):
+                raise
+            raise ValueError(f"expected an ISO 8601 date or date-time with time zone ({exc})") from exc
+
+    return BeforeValidator(parse)
+
+
+# A date (whole days, UTC) or a date-time with time zone. "From" bounds are
+# inclusive; a date as a "to" bound includes that whole day.
+TimeFrom = Annotated[datetime, _time_bound(next_day=False), _DATE_SCHEMA]
+TimeTo = Annotated[datetime, _time_bound(next_day=True), _DATE_SCHEMA]
+
+
+@dataclass(frozen=True)
+class PageParams:
+    sort: Sort
+    cursor: str | None
+    limit: int
+
+
+def page_params(
+    sort: Annotated[Sort, Query(description="`newest` first (default) or `oldest` first.")] = Sort.newest,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=512, description="Opaque cursor from `next_cursor` of the previous page."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")] = DEFAULT_LIMIT,
+) -> PageParams:
+    return PageParams(sort=sort, cursor=cursor, limit=limit)
+
+
+def id_page_params(
+    cursor: Annotated[
+        str | None,
+        Query(max_length=512, description="Opaque cursor from `next_cursor` of the previous page."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")] = DEFAULT_LIMIT,
+) -> PageParams:
+    return PageParams(sort=Sort.oldest, cursor=cursor, limit=limit)
+
+
+SectionQuery = Annotated[
+    list[Slug], Query(description="Section slug; repeat for several. A parent section includes its children.")
+]
+PublishedFrom = Annotated[TimeFrom | None, Query(description="Published at or after (date or date-time).")]
+PublishedTo = Annotated[TimeTo | None, Query(description="Published before, or on that day for a date.")]
+EntityQuery = Annotated[
+    list[EntityId], Query(description="Entity id mentioned by the article; repeat for several (see `entity_match`).")
+]
+EntityMatchQuery = Annotated[
+    Match, Query(description="With several `entity`: `any` (default) or `all` of them must be mentioned.")
+]
+LanguageQuery = Annotated[
+    list[Language], Query(description="BCP 47 language; `ar` also matches `ar-EG`. Repeatable.")
+]
+
+
+def article_filters(
+    section: SectionQuery = [],  # noqa: B006  (FastAPI copies defaults)
+    published_from: PublishedFrom = None,
+    published_to: PublishedTo = None,
+    updated_from: Annotated[TimeFrom | None, Query(description="Updated at or after (date or date-time).")] = None,
+    updated_to: Annotated[TimeTo | None, Query(description="Updated before, or on that day for a date.")] = None,
+    entity: EntityQuery = [],  # noqa: B006
+    entity_match: EntityMatchQuery = Match.any,
+    speaker: Annotated[
+        list[EntityId], Query(description="Only articles that quote this entity; repeat for any of several.")
+    ] = [],  # noqa: B006
+    language: LanguageQuery = [],  # noqa: B006
+    agency: Annotated[
+        list[EntityId], Query(description="Only articles credited to this agency (entity id); repeatable.")
+    ] = [],  # noqa: B006
+    status: Annotated[
+        list[ArticleStatus], Query(description="Article status; repeatable. Default: usable only.")
+    ] = [ArticleStatus.usable],  # noqa: B006
+) -> ArticleFilters:
+    return ArticleFilters(
+        sections=section, published_from=published_from, published_to=published_to, updated_from=updated_from,
+        updated_to=updated_to, entities=entity, entity_match=entity_match, speakers=speaker, languages=language,
+        agencies=agency, statuses=status,
+    )
+
+
+def quote_filters(
+    speaker: Annotated[list[EntityId], Query(description="Speaker entity id; repeat for any of several.")] = [],  # noqa: B006
+    kind: Annotated[list[QuoteKind], Query(description="direct, indirect or mixed; repeatable.")] = [],  # noqa: B006
+    article: Annotated[list[ArticleId], Query(description="Article id; repeatable.")] = [],  # noqa: B006
+    section: SectionQuery = [],  # noqa: B006
+    published_from: PublishedFrom = None,
+    published_to: PublishedTo = None,
+    entity: Annotated[
+        list[EntityId], Query(description="Entity id mentioned in the quote's article; repeatable (see `entity_match`).")
+    ] = [],  # noqa: B006
+    entity_match: EntityMatchQuery = Match.any,
+    language: LanguageQuery = [],  # noqa: B006
+) -> QuoteFilters:
+    return QuoteFilters(
+        article=ArticleFilters(sections=section, published_from=published_from, published_to=published_to,
+                               entities=entity, entity_match=entity_match, languages=language),
+        speakers=speaker, kinds=kind, article_ids=article,
+    )
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+IdPageDep = Annotated[PageParams, Depends(id_page_params)]
+ArticleFiltersDep = Annotated[ArticleFilters, Depends(article_filters)]
+QuoteFiltersDep = Annotated[QuoteFilters, Depends(quote_filters)]
+
+_allowed: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _allowed_query_names(route: APIRoute) -> frozenset[str]:
+    names = _allowed.get(id(route))
+    if names is None:
+        names = _allowed[id(route)] = frozenset(_query_names(route.dependant))
+    return names
+
+
+def check_request(request: Request) -> None:
+    """Reject unknown query parameters and NUL characters before anything reads them.
+
+    A misspelt filter must not silently widen a list to everything, and NUL
+    cannot be stored or compared by PostgreSQL.
+    """
+    errors: list[dict[str, Any]] = []
+    route = request.scope.get("route")
+    allowed = _allowed_query_names(route) if isinstance(route, APIRoute) else None
+    for name, value in request.query_params.multi_items():
+        if allowed is not None and name not in allowed:
+            hint = f"; expected one of: {', '.join(sorted(allowed))}" if allowed else "; this operation takes none"
+            errors.append({"type": "extra_forbidden", "loc": ("query", name), "msg": f"Unknown query parameter{hint}"})
+        elif "\x00" in value or "\x00" in name:
+            errors.append({"type": "string_nul", "loc": ("query", name), "msg": "must not contain NUL characters"})
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and "\x00" in value:
+            errors.append({"type": "string_nul", "loc": ("path", name), "msg": "must not contain NUL characters"})
+    if errors:
+        raise RequestValidationError(errors)

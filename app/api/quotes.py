@@ -1,0 +1,34 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from app.api.deps import MAX_ID, PageDep, QuoteFiltersDep
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.models import QuotePublic
+from app.pagination import Page, next_link
+from app.services import quotes
+
+router = APIRouter(prefix="/quotes", tags=["quotes"])
+
+
+@router.get("", summary="List quotes", responses=problem_responses(422, 503))
+async def list_quotes(
+    request: Request, response: Response, session: SessionDep, filters: QuoteFiltersDep, page: PageDep
+) -> Page[QuotePublic]:
+    """Quotes from usable articles, newest article first, each with its speaker and its article.
+    Filter by speaker, kind, article, and by the article's section, time, language and mentioned
+    entities."""
+    items, cursor = await quotes.list_quotes(
+        session, filters=filters, sort=page.sort, cursor=page.cursor, limit=page.limit
+    )
+    response.headers.update(next_link(request.url, cursor))
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/{quote_id}", summary="Get a quote", responses=problem_responses(404, 422, 503))
+async def get_quote(
+    quote_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Quote id.", examples=[101])], session: SessionDep
+) -> QuotePublic:
+    """One quote with its speaker (and the title the speaker had at the time) and its article."""
+    return await quotes.get_quote(session, quote_id)

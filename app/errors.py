@@ -1,0 +1,174 @@
+"""One exception hierarchy, rendered as RFC 9457 problem details by one set of handlers."""
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+# Which input an error is about: one item per offending parameter or field.
+class ProblemItem(BaseModel):
+    name: str = Field(description="The parameter or field, as a dotted path.", examples=["limit"])
+    location: str = Field(description="Where it was: query, path, header or body.", examples=["query"])
+    message: str = Field(description="What is wrong with it.", examples=["Input should be less than or equal to 100"])
+
+
+# An RFC 9457 problem document, the body of every error response.
+class Problem(BaseModel):
+    type: str = Field(description="A URI reference that identifies the problem type.",
+                      examples=["/problems/invalid-parameter"])
+    title: str = Field(description="Short summary of the problem type.", examples=["Invalid parameter"])
+    status: int = Field(description="The HTTP status code.", examples=[422])
+    detail: str = Field(description="What went wrong in this occurrence.",
+                        examples=["limit: Input should be less than or equal to 100"])
+    instance: str | None = Field(default=None, description="The request path.", examples=["/v1/articles"])
+    errors: list[ProblemItem] = Field(default_factory=list, description="The offending inputs, if any.")
+
+
+class AppError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    status = 500
+    slug = "internal-error"
+    title = "Internal server error"
+
+    def __init__(self, detail: str, *, errors: Sequence[ProblemItem] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+
+
+class NotFound(AppError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class InvalidParameter(AppError):
+    status = 422
+    slug = "invalid-parameter"
+    title = "Invalid parameter"
+
+    def __init__(self, name: str, message: str, *, location: str = "query") -> None:
+        super().__init__(f"{name}: {message}", errors=[ProblemItem(name=name, location=location, message=message)])
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    slug = "service-unavailable"
+    title = "Service unavailable"
+
+
+_HTTP_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "Content too large",
+    415: "Unsupported media type",
+}
+
+
+def problem(
+    request: Request,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: Iterable[ProblemItem] = (),
+    headers: dict[str, str] | None = None,
+) -> ProblemResponse:
+    body = Problem(
+        type=f"/problems/{slug}",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=list(errors),
+    )
+    return ProblemResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _items(errors: Sequence[Any]) -> list[ProblemItem]:
+    items = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        location, path = (loc[0], loc[1:]) if loc else ("body", [])
+        items.append(ProblemItem(name=".".join(path) or location, location=location, message=str(error.get("msg", "")).removeprefix("Value error, ")))
+    return items
+
+
+async def _app_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, AppError)
+    headers = {"Retry-After": "5"} if exc.status == 503 else None
+    return problem(request, status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail,
+                   errors=exc.errors, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    items = _items(jsonable_encoder(exc.errors()))
+    detail = "; ".join(f"{item.name}: {item.message}" for item in items) or "Invalid request"
+    return problem(request, status=422, slug="invalid-parameter", title="Invalid parameter", detail=detail,
+                   errors=items)
+
+
+async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = _HTTP_TITLES.get(exc.status_code, "Error")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    slug = title.lower().replace(" ", "-")
+    return problem(request, status=exc.status_code, slug=slug, title=title, detail=detail,
+                   headers=dict(exc.headers) if exc.headers else None)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> ProblemResponse:
+    log.warning("database unavailable: %s", exc)
+    return problem(request, status=503, slug="service-unavailable", title="Service unavailable",
+                   detail="The database is unavailable; retry shortly.", headers={"Retry-After": "5"})
+
+
+async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, status=500, slug="internal-error", title="Internal server error",
+                   detail="An unexpected error occurred.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    # A lost connection or an exhausted pool is the database's trouble, not a bug.
+    app.add_exception_handler(sa.exc.OperationalError, _database_unavailable)
+    app.add_exception_handler(sa.exc.InterfaceError, _database_unavailable)
+    app.add_exception_handler(sa.exc.TimeoutError, _database_unavailable)
+    app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI declarations of the problem responses a route can give."""
+    descriptions = {
+        404: "No such resource.",
+        422: "A parameter is invalid or unknown; `errors` names it.",
+        503: "The database is unavailable; retry after `Retry-After` seconds.",
+    }
+    return {status: {"model": Problem, "description": descriptions.get(status, "Error.")} for status in statuses}

@@ -1,0 +1,497 @@
+"""Tables and the schemas that read and write them.
+
+Per entity: `XBase` (shared fields), `X` (the table), `XCreate` (input) and
+`XPublic` (output). Public schemas embed small `...Ref` schemas rather than
+inheriting from tables, as SQLModel's tutorial advises.
+"""
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, cast
+
+import sqlalchemy as sa
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Column, SQLModel
+from sqlmodel import Field as DBField
+
+# Constraint names are part of the schema that migrations must reproduce.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware datetimes on both databases, stored as UTC.
+
+    SQLite has no time zone type and hands back naive values; normalising to
+    UTC on the way in keeps its text ordering equal to time ordering.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+# Every text field that comes from outside goes through this.
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+def public_id_for(guid: str) -> str:
+    """A short, stable, opaque article id derived from the wire guid."""
+    digest = hashlib.sha256(guid.encode()).digest()[:10]
+    return base64.b32encode(digest).decode().lower()
+
+
+class ArticleStatus(StrEnum):
+    usable = "usable"
+    withheld = "withheld"
+    canceled = "canceled"
+
+
+class EntityKind(StrEnum):
+    person = "person"
+    organization = "organization"
+    agency = "agency"
+    government = "government"
+    place = "place"
+    unnamed_group = "unnamed_group"
+
+
+class QuoteKind(StrEnum):
+    direct = "direct"
+    indirect = "indirect"
+    mixed = "mixed"
+
+
+class AttributionMethod(StrEnum):
+    extracted = "extracted"
+    editor = "editor"
+
+
+class MentionRole(StrEnum):
+    speaker = "speaker"
+    subject = "subject"
+    place = "place"
+
+
+class TranslationMethod(StrEnum):
+    human = "human"
+    machine = "machine"
+
+
+def _enum(enum: type[StrEnum], name: str) -> sa.Enum:
+    # Portable: VARCHAR plus a CHECK constraint on both databases.
+    return sa.Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+# --- Section ---------------------------------------------------------------
+
+
+# Fields a section is created with.
+class SectionBase(SQLModel):
+    slug: str = DBField(max_length=64, description="URL-safe identifier.", schema_extra={"examples": ["politics"]})
+    name_ar: str = DBField(max_length=200, description="Arabic name.", schema_extra={"examples": ["سياسة"]})
+    name_en: str = DBField(max_length=200, description="English name.", schema_extra={"examples": ["Politics"]})
+
+
+# The section table; sections nest one level (football under sports).
+class Section(SectionBase, table=True):
+    id: int | None = DBField(default=None, primary_key=True)
+    slug: str = DBField(max_length=64, unique=True)
+    parent_id: int | None = DBField(default=None, foreign_key="section.id")
+
+
+# A section as embedded in articles and quotes.
+class SectionRef(BaseModel):
+    slug: str = Field(description="URL-safe identifier.", examples=["politics"])
+    name_ar: str = Field(description="Arabic name.", examples=["سياسة"])
+    name_en: str = Field(description="English name.", examples=["Politics"])
+
+
+# A section in the sections list.
+class SectionPublic(SectionRef):
+    parent: str | None = Field(description="Slug of the parent section, if any.", examples=[None])
+    article_count: int = Field(description="Number of usable articles in this section.", examples=[12])
+
+
+# --- Entity ----------------------------------------------------------------
+
+
+# Fields shared by an entity's table and its schemas.
+class EntityBase(SQLModel):
+    kind: EntityKind = DBField(
+        sa_type=_enum(EntityKind, "entity_kind"),  # type: ignore[call-overload]
+        description="What the entity is.",
+    )
+    name_ar: str | None = DBField(default=None, max_length=300, description="Canonical Arabic name.")
+    name_en: str | None = DBField(default=None, max_length=300, description="Canonical English (Latin) name.")
+    title: str | None = DBField(default=None, max_length=300, description="Current title or role.")
+    wikidata_qid: str | None = DBField(
+        default=None, max_length=20, regex=r"^Q[1-9][0-9]*$", description="Wikidata item id, if known."
+    )
+
+
+# The entity table: people, organisations, agencies, governments, places and
+# unnamed groups ("analysts"), whether quoted or only mentioned.
+class Entity(EntityBase, table=True):
+    __table_args__ = (sa.Index("ix_entity_kind_id", "kind", "id"),)
+
+    id: int | None = DBField(default=None, primary_key=True)
+    slug: str = DBField(max_length=128, unique=True)
+    aliases: list[str] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    affiliation_id: int | None = DBField(default=None, foreign_key="entity.id", ondelete="SET NULL")
+
+
+# Every normalised name and alias of an entity, for prefix search and for
+# resolving a speaker as written to the catalogue.
+class EntityName(SQLModel, table=True):
+    __tablename__ = "entity_name"
+    # Pattern ops let PostgreSQL use the index for `LIKE 'prefix%'` whatever the collation.
+    __table_args__ = (
+        sa.Index("ix_entity_name_norm", "norm", "entity_id", postgresql_ops={"norm": "varchar_pattern_ops"}),
+    )
+
+    entity_id: int = DBField(foreign_key="entity.id", primary_key=True, ondelete="CASCADE")
+    norm: str = DBField(primary_key=True, max_length=300)
+
+
+# An entity as embedded in other resources.
+class EntityRef(BaseModel):
+    id: int = Field(description="Entity id.", examples=[7])
+    slug: str = Field(description="URL-safe identifier.", examples=["سامر-الحداد"])
+    kind: EntityKind = Field(description="What the entity is.", examples=["person"])
+    name_ar: str | None = Field(description="Canonical Arabic name.", examples=["سامر الحداد"])
+    name_en: str | None = Field(description="Canonical English name.", examples=["Samer Haddad"])
+
+
+# A speaker as embedded in a quote: the entity plus its title when it spoke.
+class SpeakerRef(EntityRef):
+    title: str | None = Field(
+        description="The speaker's title at the time of the quote, as the story gave it.",
+        examples=["المتحدث باسم وزارة الخارجية"],
+    )
+
+
+# An entity as served by /v1/entities.
+class EntityPublic(EntityRef):
+    aliases: list[str] = Field(description="Other names, in Arabic or Latin script.", examples=[["الحداد", "Haddad"]])
+    title: str | None = Field(description="Current title or role.", examples=["المتحدث باسم وزارة الخارجية"])
+    affiliation: EntityRef | None = Field(description="The entity this one belongs to, if any.")
+    wikidata_qid: str | None = Field(description="Wikidata item id, if known.", examples=[None])
+    quote_count: int = Field(description="Quotes attributed to this entity in usable articles.", examples=[14])
+    article_count: int = Field(description="Usable articles that mention this entity.", examples=[6])
+
+
+# An entity as given in the demo corpus and, later, by editors.
+class EntityCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(max_length=128, description="Slug to create the entity under.")
+    kind: EntityKind
+    name_ar: Text | None = Field(default=None, max_length=300)
+    name_en: Text | None = Field(default=None, max_length=300)
+    aliases: list[Text] = Field(default_factory=list, max_length=100)
+    title: Text | None = Field(default=None, max_length=300)
+    affiliation: str | None = Field(default=None, description="Key of the entity this one belongs to.")
+    wikidata_qid: str | None = Field(default=None, pattern=r"^Q[1-9][0-9]*$")
+
+
+# --- Article ---------------------------------------------------------------
+
+
+# Where a translated story came from and who translated it.
+class Provenance(BaseModel):
+    original_language: str | None = Field(
+        default=None, max_length=35, description="BCP 47 language of the agency's original.", examples=["en"]
+    )
+    original_headline: Text | None = Field(
+        default=None, max_length=1000, description="The agency's headline, untranslated.",
+        examples=["Qamaristan finance minister promises budget relief"],
+    )
+    agency_item_id: Text | None = Field(
+        default=None, max_length=255, description="The agency's own id of the original item.",
+        examples=["EW-2026-11-20-0412"],
+    )
+    agency_url: HttpUrl | None = Field(
+        default=None, description="The original item at the agency.",
+        examples=["https://wire.example.org/items/EW-2026-11-20-0412"],
+    )
+    translated_by: Text | None = Field(
+        default=None, max_length=300, description="The desk or person who translated it.", examples=["قسم الترجمة"]
+    )
+    translation_method: TranslationMethod | None = Field(
+        default=None, description="Whether a human or a machine translated it.", examples=["human"]
+    )
+
+
+# A picture that goes with a story.
+class Image(BaseModel):
+    url: HttpUrl = Field(description="Where the picture is.", examples=["https://media.example.org/demo/a0001-1.jpg"])
+    caption: Text | None = Field(default=None, max_length=2000, description="Caption as published.",
+                                 examples=["وزير المالية سامر الحداد خلال مؤتمر صحفي في مدينة الريح"])
+    credit: Text | None = Field(default=None, max_length=300, description="Who to credit.", examples=["East Wire"])
+
+
+# Fields shared by the article table and its schemas.
+class ArticleBase(SQLModel):
+    guid: str = DBField(max_length=255, description="The wire's own id of the story, stable across versions.")
+    version: int = DBField(default=1, ge=1, description="Version number, 1 for the first.")
+    language: str = DBField(max_length=35, description="BCP 47 language tag of this text.")
+    headline: str = DBField(max_length=1000, description="Headline.")
+    summary: str | None = DBField(default=None, max_length=5000, description="Standfirst, if any.")
+    byline: str | None = DBField(default=None, max_length=500, description="Byline as published.")
+    desk: str | None = DBField(default=None, max_length=300, description="Desk that produced the story.")
+    dateline: str | None = DBField(default=None, max_length=300, description="Dateline place as written.")
+    published_at: datetime = DBField(sa_type=UTCDateTime, description="First publication time.")  # type: ignore[call-overload]
+    updated_at: datetime = DBField(sa_type=UTCDateTime, description="Latest update time.")  # type: ignore[call-overload]
+    status: ArticleStatus = DBField(
+        default=ArticleStatus.usable,
+        sa_type=_enum(ArticleStatus, "article_status"),  # type: ignore[call-overload]
+        description="usable, withheld or canceled (killed).",
+    )
+    original_language: str | None = DBField(default=None, max_length=35)
+    original_headline: str | None = DBField(default=None, max_length=1000)
+    agency_item_id: str | None = DBField(default=None, max_length=255)
+    agency_url: str | None = DBField(default=None, max_length=2000)
+    translated_by: str | None = DBField(default=None, max_length=300)
+    translation_method: TranslationMethod | None = DBField(
+        default=None, sa_type=_enum(TranslationMethod, "translation_method")  # type: ignore[call-overload]
+    )
+
+
+# The article table: the current version of one translated wire story.
+class Article(ArticleBase, table=True):
+    __table_args__ = (
+        sa.Index("ix_article_status_published", "status", "published_at", "id"),
+        sa.Index("ix_article_status_updated", "status", "updated_at", "id"),
+        sa.Index("ix_article_section_published", "section_id", "published_at", "id"),
+        sa.Index("ix_article_language_published", "language", "published_at", "id"),
+    )
+
+    id: int | None = DBField(default=None, primary_key=True)
+    public_id: str = DBField(max_length=32, unique=True)
+    guid: str = DBField(max_length=255, unique=True)
+    section_id: int = DBField(foreign_key="section.id")
+    body: list[str] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    images: list[dict[str, Any]] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
+
+
+# Agencies credited on an article, in credit order.
+class ArticleAgency(SQLModel, table=True):
+    __tablename__ = "article_agency"
+    __table_args__ = (sa.Index("ix_article_agency_entity", "entity_id", "article_id"),)
+
+    article_id: int = DBField(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    entity_id: int = DBField(foreign_key="entity.id", primary_key=True)
+    position: int = DBField(default=0)
+
+
+# Which entities an article mentions, in what role and how often.
+class Mention(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_mention_entity_article", "entity_id", "article_id"),)
+
+    article_id: int = DBField(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    entity_id: int = DBField(foreign_key="entity.id", primary_key=True)
+    role: MentionRole = DBField(
+        primary_key=True, sa_type=_enum(MentionRole, "mention_role")  # type: ignore[call-overload]
+    )
+    count: int = DBField(default=1, ge=1)
+
+
+# --- Quote -----------------------------------------------------------------
+
+
+# Fields shared by the quote table and its schemas.
+class QuoteBase(SQLModel):
+    text: str = DBField(description="The quoted or reported words.")
+    kind: QuoteKind = DBField(
+        sa_type=_enum(QuoteKind, "quote_kind"),  # type: ignore[call-overload]
+        description="direct (in quotation marks), indirect (reported speech) or mixed.",
+    )
+    cue: str | None = DBField(default=None, max_length=100, description="The attribution cue as written.")
+    speaker_mention: str | None = DBField(default=None, max_length=300, description="The speaker as written.")
+    speaker_title: str | None = DBField(default=None, max_length=300, description="The speaker's title at the time.")
+    paragraph: int = DBField(ge=0, description="Index of the body paragraph the quote starts in.")
+    start_offset: int = DBField(ge=0, description="Character offset of the quote in its paragraph.")
+    end_offset: int = DBField(ge=0, description="Character offset just past the quote.")
+    confidence: float = DBField(default=1.0, ge=0, le=1, description="How sure the attribution is, 0 to 1.")
+    method: AttributionMethod = DBField(
+        default=AttributionMethod.extracted,
+        sa_type=_enum(AttributionMethod, "attribution_method"),  # type: ignore[call-overload]
+        description="extracted by the pipeline or set by an editor.",
+    )
+
+
+# The quote table: one quote in the current version of an article.
+class Quote(QuoteBase, table=True):
+    __table_args__ = (
+        sa.Index("ix_quote_article_position", "article_id", "position"),
+        sa.Index("ix_quote_speaker_article", "speaker_id", "article_id"),
+        sa.Index("ix_quote_kind_article", "kind", "article_id"),
+    )
+
+    id: int | None = DBField(default=None, primary_key=True)
+    article_id: int = DBField(foreign_key="article.id", ondelete="CASCADE")
+    speaker_id: int | None = DBField(default=None, foreign_key="entity.id", ondelete="SET NULL")
+    position: int = DBField(default=0, description="Order of the quote in its article.")
+
+
+# A quote as given in the demo corpus: the offsets are found by the loader.
+class QuoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str | None = Field(default=None, description="Key of the speaking entity.")
+    text: Text = Field(min_length=1, max_length=20000)
+    kind: QuoteKind
+    cue: Text | None = Field(default=None, max_length=100)
+    mention: Text | None = Field(default=None, max_length=300)
+    title: Text | None = Field(default=None, max_length=300)
+    paragraph: int = Field(ge=0, le=10000)
+    confidence: float = Field(default=1.0, ge=0, le=1)
+
+
+# A mention as given in the demo corpus.
+class MentionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entity: str
+    role: MentionRole
+
+
+# A story as it comes in (our own JSON format).
+class ArticleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    guid: Text = Field(min_length=1, max_length=255)
+    version: int = Field(default=1, ge=1, le=100000)
+    language: Text = Field(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+    section: str = Field(max_length=64)
+    headline: Text = Field(min_length=1, max_length=1000)
+    summary: Text | None = Field(default=None, max_length=5000)
+    paragraphs: list[Text] = Field(min_length=1, max_length=2000)
+    byline: Text | None = Field(default=None, max_length=500)
+    desk: Text | None = Field(default=None, max_length=300)
+    agencies: list[str] = Field(default_factory=list, max_length=20)
+    dateline: Text | None = Field(default=None, max_length=300)
+    published_at: AwareDatetime
+    updated_at: AwareDatetime
+    status: ArticleStatus = ArticleStatus.usable
+    images: list[Image] = Field(default_factory=list, max_length=100)
+    provenance: Provenance = Field(default_factory=Provenance)
+    quotes: list[QuoteCreate] = Field(default_factory=list, max_length=5000)
+    mentions: list[MentionCreate] = Field(default_factory=list, max_length=5000)
+
+
+# An article as embedded in a quote.
+class ArticleRef(BaseModel):
+    id: str = Field(description="Article id.", examples=["k3v7q2m9x4p8r6t1"])
+    headline: str = Field(description="Headline.", examples=["وزير المالية: الموازنة الجديدة ستخفف الأعباء عن الأسر"])
+    language: str = Field(description="BCP 47 language tag.", examples=["ar"])
+    published_at: datetime = Field(description="First publication time.", examples=["2026-11-20T05:30:00Z"])
+    section: SectionRef = Field(description="The article's section.")
+
+
+# An article in a list: everything but the body, quotes and entities.
+class ArticleSummary(BaseModel):
+    id: str = Field(description="Article id (stable across versions).", examples=["k3v7q2m9x4p8r6t1"])
+    guid: str = Field(description="The wire's own id of the story.", examples=["urn:demo:a:0001"])
+    version: int = Field(description="Version number, 1 for the first.", examples=[2])
+    language: str = Field(description="BCP 47 language tag.", examples=["ar"])
+    headline: str = Field(description="Headline.", examples=["وزير المالية: الموازنة الجديدة ستخفف الأعباء عن الأسر"])
+    summary: str | None = Field(description="Standfirst, if any.",
+                                examples=["أعلنت حكومة قمرستان خطة لخفض الضرائب على السلع الأساسية."])
+    section: SectionRef = Field(description="The article's section.")
+    byline: str | None = Field(description="Byline as published.", examples=["قسم الترجمة - وكالات"])
+    agencies: list[EntityRef] = Field(description="Agencies credited, in credit order.")
+    dateline: str | None = Field(description="Dateline place as written.", examples=["مدينة الريح"])
+    published_at: datetime = Field(description="First publication time (UTC).", examples=["2026-11-20T05:30:00Z"])
+    updated_at: datetime = Field(description="Latest update time (UTC).", examples=["2026-11-20T09:10:00Z"])
+    status: ArticleStatus = Field(description="usable, withheld or canceled.", examples=["usable"])
+    quote_count: int = Field(description="Number of quotes in the story.", examples=[9])
+
+
+# A quote as embedded in its article.
+class QuoteInArticle(BaseModel):
+    id: int = Field(description="Quote id.", examples=[101])
+    text: str = Field(description="The quoted or reported words.",
+                      examples=["الموازنة الجديدة ستخفف الأعباء عن الأسر محدودة الدخل"])
+    kind: QuoteKind = Field(description="direct, indirect or mixed.", examples=["direct"])
+    cue: str | None = Field(description="Attribution cue as written.", examples=["وقال"])
+    speaker: SpeakerRef | None = Field(description="Who said it, if attributed.")
+    speaker_mention: str | None = Field(description="The speaker as written in the story.", examples=["الحداد"])
+    paragraph: int = Field(description="Index of the body paragraph the quote starts in.", examples=[2])
+    start: int = Field(description="Character offset of the quote in that paragraph.", examples=[41])
+    end: int = Field(description="Character offset just past the quote.", examples=[93])
+    confidence: float = Field(description="How sure the attribution is, 0 to 1.", examples=[0.93])
+    method: AttributionMethod = Field(description="extracted or editor.", examples=["extracted"])
+
+
+# A quote as served by /v1/quotes, with the article it comes from.
+class QuotePublic(QuoteInArticle):
+    article: ArticleRef = Field(description="The article the quote appears in.")
+
+
+# An entity mentioned by an article.
+class MentionPublic(BaseModel):
+    entity: EntityRef = Field(description="The entity mentioned.")
+    role: MentionRole = Field(description="speaker, subject or place.", examples=["speaker"])
+    count: int = Field(description="How often the story names it.", examples=[3])
+
+
+# One article with its body, quotes, entities and provenance.
+class ArticlePublic(ArticleSummary):
+    paragraphs: list[str] = Field(description="Body paragraphs, in order.")
+    desk: str | None = Field(description="Desk that produced the story.", examples=["قسم الترجمة"])
+    images: list[Image] = Field(description="Pictures with captions and credits.")
+    provenance: Provenance = Field(description="Where the story came from and who translated it.")
+    quotes: list[QuoteInArticle] = Field(description="Quotes in body order, with their speakers.")
+    entities: list[MentionPublic] = Field(description="Entities the story mentions.")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# Core handles on the tables, for queries that select only the columns a
+# response needs instead of loading ORM objects.
+section_table = cast(sa.Table, Section.__table__)
+entity_table = cast(sa.Table, Entity.__table__)
+entity_name_table = cast(sa.Table, EntityName.__table__)
+article_table = cast(sa.Table, Article.__table__)
+article_agency_table = cast(sa.Table, ArticleAgency.__table__)
+mention_table = cast(sa.Table, Mention.__table__)
+quote_table = cast(sa.Table, Quote.__table__)

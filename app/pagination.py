@@ -1,0 +1,107 @@
+"""Opaque keyset cursors and the generic page type."""
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from enum import StrEnum
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import orjson
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+from starlette.datastructures import URL
+
+from app.errors import InvalidParameter
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+_CURSOR_VERSION = 1
+
+
+class Sort(StrEnum):
+    newest = "newest"
+    oldest = "oldest"
+
+
+# One page of a list; follow `next_cursor` (or the Link header) for the next.
+class Page(BaseModel, Generic[T]):
+    items: list[T] = Field(description="The items on this page.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page.",
+        examples=["eyJ2IjoxLCJzIjoibmV3ZXN0IiwiayI6WyIyMDI2LTExLTIwVDA1OjMwOjAwKzAwOjAwIiwxMl19"],
+    )
+
+
+def encode_cursor(order: str, key: Sequence[Any]) -> str:
+    payload = orjson.dumps({"v": _CURSOR_VERSION, "o": order, "k": list(key)}, default=_iso)
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError
+
+
+def _malformed() -> InvalidParameter:
+    return InvalidParameter("cursor", "malformed cursor; pass back `next_cursor` unchanged")
+
+
+def decode_cursor(cursor: str, order: str, size: int) -> list[Any]:
+    """The key the cursor points past; 422 naming `cursor` if it is not one of ours."""
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error) as exc:
+        raise _malformed() from exc
+    if not isinstance(data, dict) or data.get("v") != _CURSOR_VERSION:
+        raise _malformed()
+    key = data.get("k")
+    if not isinstance(key, list) or len(key) != size:
+        raise _malformed()
+    if data.get("o") != order:
+        raise InvalidParameter("cursor", f"this cursor was made for another sort order ({data.get('o')})")
+    return key
+
+
+def cursor_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise _malformed()
+    return value
+
+
+def cursor_time(value: Any) -> datetime:
+    try:
+        when = datetime.fromisoformat(value)
+        # Out-of-range offsets near year 1 or 9999 only show on conversion.
+        when.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _malformed() from exc
+    if when.tzinfo is None:
+        raise _malformed()
+    return when
+
+
+def keyset(
+    stmt: sa.Select[Any], time_col: sa.ColumnElement[Any], id_col: sa.ColumnElement[Any],
+    *, sort: Sort, cursor: str | None, limit: int,
+) -> sa.Select[Any]:
+    """Order by (time, id) and start after the cursor; fetch one extra row to know if more follow."""
+    if cursor is not None:
+        raw_time, raw_id = decode_cursor(cursor, sort.value, 2)
+        when, row_id = cursor_time(raw_time), cursor_id(raw_id)
+        if sort is Sort.newest:
+            stmt = stmt.where(sa.tuple_(time_col, id_col) < sa.tuple_(sa.literal(when, time_col.type), row_id))
+        else:
+            stmt = stmt.where(sa.tuple_(time_col, id_col) > sa.tuple_(sa.literal(when, time_col.type), row_id))
+    order = (time_col.desc(), id_col.desc()) if sort is Sort.newest else (time_col.asc(), id_col.asc())
+    return stmt.order_by(*order).limit(limit + 1)
+
+
+def next_link(url: URL, cursor: str | None) -> dict[str, str]:
+    """The `Link: rel=next` header for a page, if there is a next one."""
+    if cursor is None:
+        return {}
+    return {"Link": f'<{url.include_query_params(cursor=cursor)}>; rel="next"'}

@@ -1,0 +1,117 @@
+"""Reading articles: summaries for lists, the full story for one."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import NotFound
+from app.models import (
+    ArticlePublic,
+    ArticleSummary,
+    EntityRef,
+    Image,
+    MentionPublic,
+    Provenance,
+    article_agency_table,
+    entity_table,
+    mention_table,
+    quote_table,
+)
+from app.pagination import Sort, encode_cursor, keyset
+from app.services.common import (
+    ENTITY_REF_COLUMNS,
+    SECTION_COLUMNS,
+    ArticleFilters,
+    a,
+    article_conditions,
+    entity_ref,
+    s,
+    section_ref,
+)
+from app.services.quotes import quotes_of_article
+
+_QUOTE_COUNT = (
+    sa.select(sa.func.count()).where(quote_table.c.article_id == a.c.id).scalar_subquery().label("quote_count")
+)
+
+_SUMMARY_COLUMNS = (
+    a.c.id.label("row_id"), a.c.public_id, a.c.guid, a.c.version, a.c.language, a.c.headline, a.c.summary,
+    a.c.byline, a.c.dateline, a.c.published_at, a.c.updated_at, a.c.status, *SECTION_COLUMNS, _QUOTE_COUNT,
+)
+
+
+async def _agencies(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, list[EntityRef]]:
+    """Credited agencies of many articles in one statement."""
+    if not article_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(article_agency_table.c.article_id, *ENTITY_REF_COLUMNS)
+        .join(entity_table, entity_table.c.id == article_agency_table.c.entity_id)
+        .where(article_agency_table.c.article_id.in_(article_ids))
+        .order_by(article_agency_table.c.article_id, article_agency_table.c.position)
+    )
+    agencies: dict[int, list[EntityRef]] = defaultdict(list)
+    for row in rows:
+        agencies[row.article_id].append(entity_ref(row))
+    return agencies
+
+
+def _summary_fields(row: Any, agencies: list[EntityRef]) -> dict[str, Any]:
+    return {
+        "id": row.public_id, "guid": row.guid, "version": row.version, "language": row.language,
+        "headline": row.headline, "summary": row.summary, "section": section_ref(row), "byline": row.byline,
+        "agencies": agencies, "dateline": row.dateline, "published_at": row.published_at,
+        "updated_at": row.updated_at, "status": row.status, "quote_count": row.quote_count,
+    }
+
+
+async def list_articles(
+    session: AsyncSession, *, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int
+) -> tuple[list[ArticleSummary], str | None]:
+    stmt = sa.select(*_SUMMARY_COLUMNS).join(s, s.c.id == a.c.section_id).where(*article_conditions(filters))
+    rows = (await session.execute(keyset(stmt, a.c.published_at, a.c.id, sort=sort, cursor=cursor,
+                                         limit=limit))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    agencies = await _agencies(session, [row.row_id for row in rows])
+    items = [ArticleSummary(**_summary_fields(row, agencies.get(row.row_id, []))) for row in rows]
+    next_cursor = encode_cursor(sort.value, [rows[-1].published_at, rows[-1].row_id]) if more else None
+    return items, next_cursor
+
+
+async def get_article(session: AsyncSession, public_id: str) -> ArticlePublic:
+    row = (
+        await session.execute(
+            sa.select(
+                *_SUMMARY_COLUMNS, a.c.body, a.c.desk, a.c.images, a.c.original_language, a.c.original_headline,
+                a.c.agency_item_id, a.c.agency_url, a.c.translated_by, a.c.translation_method,
+            )
+            .join(s, s.c.id == a.c.section_id)
+            .where(a.c.public_id == public_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No article with id {public_id!r}.")
+    agencies = await _agencies(session, [row.row_id])
+    mentions = await session.execute(
+        sa.select(mention_table.c.role, mention_table.c.count, *ENTITY_REF_COLUMNS)
+        .join(entity_table, entity_table.c.id == mention_table.c.entity_id)
+        .where(mention_table.c.article_id == row.row_id)
+        .order_by(mention_table.c.count.desc(), entity_table.c.id, mention_table.c.role)
+    )
+    return ArticlePublic(
+        **_summary_fields(row, agencies.get(row.row_id, [])),
+        paragraphs=row.body,
+        desk=row.desk,
+        images=[Image.model_validate(image) for image in row.images],
+        provenance=Provenance(
+            original_language=row.original_language, original_headline=row.original_headline,
+            agency_item_id=row.agency_item_id, agency_url=row.agency_url, translated_by=row.translated_by,
+            translation_method=row.translation_method,
+        ),
+        quotes=await quotes_of_article(session, row.row_id),
+        entities=[MentionPublic(entity=entity_ref(m), role=m.role, count=m.count) for m in mentions],
+    )

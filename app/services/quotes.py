@@ -1,0 +1,95 @@
+"""Reading quotes, each with its speaker and its article."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import NotFound
+from app.models import ArticleRef, QuoteInArticle, QuoteKind, QuotePublic, SpeakerRef, entity_table, quote_table
+from app.pagination import Sort, encode_cursor, keyset
+from app.services.common import SECTION_COLUMNS, ArticleFilters, a, article_conditions, s, section_ref
+
+q = quote_table
+e = entity_table
+
+
+@dataclass(frozen=True)
+class QuoteFilters:
+    article: ArticleFilters = field(default_factory=ArticleFilters)
+    speakers: Sequence[int] = ()
+    kinds: Sequence[QuoteKind] = ()
+    article_ids: Sequence[str] = ()
+
+
+_QUOTE_COLUMNS = (
+    q.c.id, q.c.text, q.c.kind, q.c.cue, q.c.speaker_mention, q.c.speaker_title, q.c.paragraph, q.c.start_offset,
+    q.c.end_offset, q.c.confidence, q.c.method, e.c.id.label("speaker_id"), e.c.slug.label("speaker_slug"),
+    e.c.kind.label("speaker_kind"), e.c.name_ar.label("speaker_name_ar"), e.c.name_en.label("speaker_name_en"),
+)
+
+
+def _quote_fields(row: Any) -> dict[str, Any]:
+    speaker = None
+    if row.speaker_id is not None:
+        speaker = SpeakerRef(
+            id=row.speaker_id, slug=row.speaker_slug, kind=row.speaker_kind, name_ar=row.speaker_name_ar,
+            name_en=row.speaker_name_en, title=row.speaker_title,
+        )
+    return {
+        "id": row.id, "text": row.text, "kind": row.kind, "cue": row.cue, "speaker": speaker,
+        "speaker_mention": row.speaker_mention, "paragraph": row.paragraph, "start": row.start_offset,
+        "end": row.end_offset, "confidence": row.confidence, "method": row.method,
+    }
+
+
+def _with_article() -> sa.Select[Any]:
+    return (
+        sa.select(*_QUOTE_COLUMNS, a.c.public_id, a.c.headline, a.c.language, a.c.published_at, *SECTION_COLUMNS)
+        .join(a, a.c.id == q.c.article_id)
+        .join(s, s.c.id == a.c.section_id)
+        .outerjoin(e, e.c.id == q.c.speaker_id)
+    )
+
+
+def _public(row: Any) -> QuotePublic:
+    article = ArticleRef(id=row.public_id, headline=row.headline, language=row.language,
+                         published_at=row.published_at, section=section_ref(row))
+    return QuotePublic(**_quote_fields(row), article=article)
+
+
+async def list_quotes(
+    session: AsyncSession, *, filters: QuoteFilters, sort: Sort, cursor: str | None, limit: int
+) -> tuple[list[QuotePublic], str | None]:
+    stmt = _with_article().where(*article_conditions(filters.article))
+    if filters.speakers:
+        stmt = stmt.where(q.c.speaker_id.in_(filters.speakers))
+    if filters.kinds:
+        stmt = stmt.where(q.c.kind.in_([kind.value for kind in filters.kinds]))
+    if filters.article_ids:
+        stmt = stmt.where(a.c.public_id.in_(filters.article_ids))
+    rows = (await session.execute(keyset(stmt, a.c.published_at, q.c.id, sort=sort, cursor=cursor,
+                                         limit=limit))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(sort.value, [rows[-1].published_at, rows[-1].id]) if more else None
+    return [_public(row) for row in rows], next_cursor
+
+
+async def get_quote(session: AsyncSession, quote_id: int) -> QuotePublic:
+    row = (await session.execute(_with_article().where(q.c.id == quote_id))).one_or_none()
+    if row is None:
+        raise NotFound(f"No quote with id {quote_id}.")
+    return _public(row)
+
+
+async def quotes_of_article(session: AsyncSession, article_id: int) -> list[QuoteInArticle]:
+    rows = await session.execute(
+        sa.select(*_QUOTE_COLUMNS)
+        .outerjoin(e, e.c.id == q.c.speaker_id)
+        .where(q.c.article_id == article_id)
+        .order_by(q.c.position, q.c.id)
+    )
+    return [QuoteInArticle(**_quote_fields(row)) for row in rows]

@@ -1,0 +1,26 @@
+"""Reading sections."""
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import ArticleStatus, SectionPublic
+from app.services.common import a, s
+
+parent = s.alias("parent")
+
+
+async def list_sections(session: AsyncSession) -> list[SectionPublic]:
+    counts = (
+        sa.select(a.c.section_id, sa.func.count().label("n"))
+        .where(a.c.status == ArticleStatus.usable.value)
+        .group_by(a.c.section_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        sa.select(s.c.slug, s.c.name_ar, s.c.name_en, parent.c.slug.label("parent"),
+                  sa.func.coalesce(counts.c.n, 0).label("article_count"))
+        .outerjoin(parent, parent.c.id == s.c.parent_id)
+        .outerjoin(counts, counts.c.section_id == s.c.id)
+        .order_by(s.c.id)
+    )
+    return [SectionPublic.model_validate(row, from_attributes=True) for row in rows]
