@@ -61,5 +61,12 @@ def serve(
         if counts:
             console.print(f"demo corpus loaded: {summary(counts)}")
     console.print(f"serving on http://{host}:{port} (docs at http://{host}:{port}/docs)")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level, proxy_headers=True)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )

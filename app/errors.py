@@ -30,12 +30,14 @@ class ProblemItem(BaseModel):
 
 # An RFC 9457 problem document, the body of every error response.
 class Problem(BaseModel):
-    type: str = Field(description="A URI reference that identifies the problem type.",
-                      examples=["/problems/invalid-parameter"])
+    type: str = Field(
+        description="A URI reference that identifies the problem type.", examples=["/problems/invalid-parameter"]
+    )
     title: str = Field(description="Short summary of the problem type.", examples=["Invalid parameter"])
     status: int = Field(description="The HTTP status code.", examples=[422])
-    detail: str = Field(description="What went wrong in this occurrence.",
-                        examples=["limit: Input should be less than or equal to 100"])
+    detail: str = Field(
+        description="What went wrong in this occurrence.", examples=["limit: Input should be less than or equal to 100"]
+    )
     instance: str | None = Field(default=None, description="The request path.", examples=["/v1/articles"])
     errors: list[ProblemItem] = Field(default_factory=list, description="The offending inputs, if any.")
 
@@ -112,23 +114,35 @@ def _items(errors: Sequence[Any]) -> list[ProblemItem]:
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
         location, path = (loc[0], loc[1:]) if loc else ("body", [])
-        items.append(ProblemItem(name=".".join(path) or location, location=location, message=str(error.get("msg", "")).removeprefix("Value error, ")))
+        if location != "body":
+            # A repeated query parameter reports its index; the client needs the parameter's name.
+            path = path[:1]
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        items.append(ProblemItem(name=".".join(path) or location, location=location, message=message))
     return items
 
 
 async def _app_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, AppError)
     headers = {"Retry-After": "5"} if exc.status == 503 else None
-    return problem(request, status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail,
-                   errors=exc.errors, headers=headers)
+    return problem(
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=headers,
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
     items = _items(jsonable_encoder(exc.errors()))
     detail = "; ".join(f"{item.name}: {item.message}" for item in items) or "Invalid request"
-    return problem(request, status=422, slug="invalid-parameter", title="Invalid parameter", detail=detail,
-                   errors=items)
+    return problem(
+        request, status=422, slug="invalid-parameter", title="Invalid parameter", detail=detail, errors=items
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
@@ -136,20 +150,37 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     title = _HTTP_TITLES.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     slug = title.lower().replace(" ", "-")
-    return problem(request, status=exc.status_code, slug=slug, title=title, detail=detail,
-                   headers=dict(exc.headers) if exc.headers else None)
+    return problem(
+        request,
+        status=exc.status_code,
+        slug=slug,
+        title=title,
+        detail=detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> ProblemResponse:
     log.warning("database unavailable: %s", exc)
-    return problem(request, status=503, slug="service-unavailable", title="Service unavailable",
-                   detail="The database is unavailable; retry shortly.", headers={"Retry-After": "5"})
+    return problem(
+        request,
+        status=503,
+        slug="service-unavailable",
+        title="Service unavailable",
+        detail="The database is unavailable; retry shortly.",
+        headers={"Retry-After": "5"},
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(request, status=500, slug="internal-error", title="Internal server error",
-                   detail="An unexpected error occurred.")
+    return problem(
+        request,
+        status=500,
+        slug="internal-error",
+        title="Internal server error",
+        detail="An unexpected error occurred.",
+    )
 
 
 def install(app: FastAPI) -> None:

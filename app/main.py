@@ -42,8 +42,9 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI document, with every error response declared as application/problem+json."""
     if app.openapi_schema:
         return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
-                         tags=app.openapi_tags)
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
+    )
     for path in schema["paths"].values():
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
+        app.state.engine = engine
         app.state.sessions = session_factory(engine)
         try:
             yield

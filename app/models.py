@@ -9,7 +9,7 @@ import base64
 import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
@@ -154,7 +154,7 @@ class SectionPublic(SectionRef):
 # Fields shared by an entity's table and its schemas.
 class EntityBase(SQLModel):
     kind: EntityKind = DBField(
-        sa_type=_enum(EntityKind, "entity_kind"),  # type: ignore[call-overload]
+        sa_type=_enum(EntityKind, "entity_kind"),
         description="What the entity is.",
     )
     name_ar: str | None = DBField(default=None, max_length=300, description="Canonical Arabic name.")
@@ -239,15 +239,20 @@ class Provenance(BaseModel):
         default=None, max_length=35, description="BCP 47 language of the agency's original.", examples=["en"]
     )
     original_headline: Text | None = Field(
-        default=None, max_length=1000, description="The agency's headline, untranslated.",
+        default=None,
+        max_length=1000,
+        description="The agency's headline, untranslated.",
         examples=["Qamaristan finance minister promises budget relief"],
     )
     agency_item_id: Text | None = Field(
-        default=None, max_length=255, description="The agency's own id of the original item.",
+        default=None,
+        max_length=255,
+        description="The agency's own id of the original item.",
         examples=["EW-2026-11-20-0412"],
     )
     agency_url: HttpUrl | None = Field(
-        default=None, description="The original item at the agency.",
+        default=None,
+        description="The original item at the agency.",
         examples=["https://wire.example.org/items/EW-2026-11-20-0412"],
     )
     translated_by: Text | None = Field(
@@ -261,8 +266,12 @@ class Provenance(BaseModel):
 # A picture that goes with a story.
 class Image(BaseModel):
     url: HttpUrl = Field(description="Where the picture is.", examples=["https://media.example.org/demo/a0001-1.jpg"])
-    caption: Text | None = Field(default=None, max_length=2000, description="Caption as published.",
-                                 examples=["وزير المالية سامر الحداد خلال مؤتمر صحفي في مدينة الريح"])
+    caption: Text | None = Field(
+        default=None,
+        max_length=2000,
+        description="Caption as published.",
+        examples=["وزير المالية سامر الحداد خلال مؤتمر صحفي في مدينة الريح"],
+    )
     credit: Text | None = Field(default=None, max_length=300, description="Who to credit.", examples=["East Wire"])
 
 
@@ -276,11 +285,11 @@ class ArticleBase(SQLModel):
     byline: str | None = DBField(default=None, max_length=500, description="Byline as published.")
     desk: str | None = DBField(default=None, max_length=300, description="Desk that produced the story.")
     dateline: str | None = DBField(default=None, max_length=300, description="Dateline place as written.")
-    published_at: datetime = DBField(sa_type=UTCDateTime, description="First publication time.")  # type: ignore[call-overload]
-    updated_at: datetime = DBField(sa_type=UTCDateTime, description="Latest update time.")  # type: ignore[call-overload]
+    published_at: datetime = DBField(sa_type=UTCDateTime, description="First publication time.")
+    updated_at: datetime = DBField(sa_type=UTCDateTime, description="Latest update time.")
     status: ArticleStatus = DBField(
         default=ArticleStatus.usable,
-        sa_type=_enum(ArticleStatus, "article_status"),  # type: ignore[call-overload]
+        sa_type=_enum(ArticleStatus, "article_status"),
         description="usable, withheld or canceled (killed).",
     )
     original_language: str | None = DBField(default=None, max_length=35)
@@ -289,7 +298,8 @@ class ArticleBase(SQLModel):
     agency_url: str | None = DBField(default=None, max_length=2000)
     translated_by: str | None = DBField(default=None, max_length=300)
     translation_method: TranslationMethod | None = DBField(
-        default=None, sa_type=_enum(TranslationMethod, "translation_method")  # type: ignore[call-overload]
+        default=None,
+        sa_type=_enum(TranslationMethod, "translation_method"),
     )
 
 
@@ -327,7 +337,8 @@ class Mention(SQLModel, table=True):
     article_id: int = DBField(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     entity_id: int = DBField(foreign_key="entity.id", primary_key=True)
     role: MentionRole = DBField(
-        primary_key=True, sa_type=_enum(MentionRole, "mention_role")  # type: ignore[call-overload]
+        primary_key=True,
+        sa_type=_enum(MentionRole, "mention_role"),
     )
     count: int = DBField(default=1, ge=1)
 
@@ -339,7 +350,7 @@ class Mention(SQLModel, table=True):
 class QuoteBase(SQLModel):
     text: str = DBField(description="The quoted or reported words.")
     kind: QuoteKind = DBField(
-        sa_type=_enum(QuoteKind, "quote_kind"),  # type: ignore[call-overload]
+        sa_type=_enum(QuoteKind, "quote_kind"),
         description="direct (in quotation marks), indirect (reported speech) or mixed.",
     )
     cue: str | None = DBField(default=None, max_length=100, description="The attribution cue as written.")
@@ -351,7 +362,7 @@ class QuoteBase(SQLModel):
     confidence: float = DBField(default=1.0, ge=0, le=1, description="How sure the attribution is, 0 to 1.")
     method: AttributionMethod = DBField(
         default=AttributionMethod.extracted,
-        sa_type=_enum(AttributionMethod, "attribution_method"),  # type: ignore[call-overload]
+        sa_type=_enum(AttributionMethod, "attribution_method"),
         description="extracted by the pipeline or set by an editor.",
     )
 
@@ -432,8 +443,9 @@ class ArticleSummary(BaseModel):
     version: int = Field(description="Version number, 1 for the first.", examples=[2])
     language: str = Field(description="BCP 47 language tag.", examples=["ar"])
     headline: str = Field(description="Headline.", examples=["وزير المالية: الموازنة الجديدة ستخفف الأعباء عن الأسر"])
-    summary: str | None = Field(description="Standfirst, if any.",
-                                examples=["أعلنت حكومة قمرستان خطة لخفض الضرائب على السلع الأساسية."])
+    summary: str | None = Field(
+        description="Standfirst, if any.", examples=["أعلنت حكومة قمرستان خطة لخفض الضرائب على السلع الأساسية."]
+    )
     section: SectionRef = Field(description="The article's section.")
     byline: str | None = Field(description="Byline as published.", examples=["قسم الترجمة - وكالات"])
     agencies: list[EntityRef] = Field(description="Agencies credited, in credit order.")
@@ -447,8 +459,9 @@ class ArticleSummary(BaseModel):
 # A quote as embedded in its article.
 class QuoteInArticle(BaseModel):
     id: int = Field(description="Quote id.", examples=[101])
-    text: str = Field(description="The quoted or reported words.",
-                      examples=["الموازنة الجديدة ستخفف الأعباء عن الأسر محدودة الدخل"])
+    text: str = Field(
+        description="The quoted or reported words.", examples=["الموازنة الجديدة ستخفف الأعباء عن الأسر محدودة الدخل"]
+    )
     kind: QuoteKind = Field(description="direct, indirect or mixed.", examples=["direct"])
     cue: str | None = Field(description="Attribution cue as written.", examples=["وقال"])
     speaker: SpeakerRef | None = Field(description="Who said it, if attributed.")
@@ -488,10 +501,10 @@ def utcnow() -> datetime:
 
 # Core handles on the tables, for queries that select only the columns a
 # response needs instead of loading ORM objects.
-section_table = cast(sa.Table, Section.__table__)
-entity_table = cast(sa.Table, Entity.__table__)
-entity_name_table = cast(sa.Table, EntityName.__table__)
-article_table = cast(sa.Table, Article.__table__)
-article_agency_table = cast(sa.Table, ArticleAgency.__table__)
-mention_table = cast(sa.Table, Mention.__table__)
-quote_table = cast(sa.Table, Quote.__table__)
+section_table = SQLModel.metadata.tables["section"]
+entity_table = SQLModel.metadata.tables["entity"]
+entity_name_table = SQLModel.metadata.tables["entity_name"]
+article_table = SQLModel.metadata.tables["article"]
+article_agency_table = SQLModel.metadata.tables["article_agency"]
+mention_table = SQLModel.metadata.tables["mention"]
+quote_table = SQLModel.metadata.tables["quote"]

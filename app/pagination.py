@@ -2,9 +2,9 @@
 
 import base64
 import binascii
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -85,8 +85,13 @@ def cursor_time(value: Any) -> datetime:
 
 
 def keyset(
-    stmt: sa.Select[Any], time_col: sa.ColumnElement[Any], id_col: sa.ColumnElement[Any],
-    *, sort: Sort, cursor: str | None, limit: int,
+    stmt: sa.Select[Any],
+    time_col: sa.ColumnElement[Any],
+    id_col: sa.ColumnElement[Any],
+    *,
+    sort: Sort,
+    cursor: str | None,
+    limit: int,
 ) -> sa.Select[Any]:
     """Order by (time, id) and start after the cursor; fetch one extra row to know if more follow."""
     if cursor is not None:

@@ -96,54 +96,69 @@ EntityQuery = Annotated[
 EntityMatchQuery = Annotated[
     Match, Query(description="With several `entity`: `any` (default) or `all` of them must be mentioned.")
 ]
-LanguageQuery = Annotated[
-    list[Language], Query(description="BCP 47 language; `ar` also matches `ar-EG`. Repeatable.")
-]
+LanguageQuery = Annotated[list[Language], Query(description="BCP 47 language; `ar` also matches `ar-EG`. Repeatable.")]
 
 
 def article_filters(
-    section: SectionQuery = [],  # noqa: B006  (FastAPI copies defaults)
+    section: SectionQuery = [],
     published_from: PublishedFrom = None,
     published_to: PublishedTo = None,
     updated_from: Annotated[TimeFrom | None, Query(description="Updated at or after (date or date-time).")] = None,
     updated_to: Annotated[TimeTo | None, Query(description="Updated before, or on that day for a date.")] = None,
-    entity: EntityQuery = [],  # noqa: B006
+    entity: EntityQuery = [],
     entity_match: EntityMatchQuery = Match.any,
     speaker: Annotated[
         list[EntityId], Query(description="Only articles that quote this entity; repeat for any of several.")
-    ] = [],  # noqa: B006
-    language: LanguageQuery = [],  # noqa: B006
+    ] = [],
+    language: LanguageQuery = [],
     agency: Annotated[
         list[EntityId], Query(description="Only articles credited to this agency (entity id); repeatable.")
-    ] = [],  # noqa: B006
-    status: Annotated[
-        list[ArticleStatus], Query(description="Article status; repeatable. Default: usable only.")
-    ] = [ArticleStatus.usable],  # noqa: B006
+    ] = [],
+    status: Annotated[list[ArticleStatus], Query(description="Article status; repeatable. Default: usable only.")] = [
+        ArticleStatus.usable
+    ],
 ) -> ArticleFilters:
     return ArticleFilters(
-        sections=section, published_from=published_from, published_to=published_to, updated_from=updated_from,
-        updated_to=updated_to, entities=entity, entity_match=entity_match, speakers=speaker, languages=language,
-        agencies=agency, statuses=status,
+        sections=section,
+        published_from=published_from,
+        published_to=published_to,
+        updated_from=updated_from,
+        updated_to=updated_to,
+        entities=entity,
+        entity_match=entity_match,
+        speakers=speaker,
+        languages=language,
+        agencies=agency,
+        statuses=status,
     )
 
 
 def quote_filters(
-    speaker: Annotated[list[EntityId], Query(description="Speaker entity id; repeat for any of several.")] = [],  # noqa: B006
-    kind: Annotated[list[QuoteKind], Query(description="direct, indirect or mixed; repeatable.")] = [],  # noqa: B006
-    article: Annotated[list[ArticleId], Query(description="Article id; repeatable.")] = [],  # noqa: B006
-    section: SectionQuery = [],  # noqa: B006
+    speaker: Annotated[list[EntityId], Query(description="Speaker entity id; repeat for any of several.")] = [],
+    kind: Annotated[list[QuoteKind], Query(description="direct, indirect or mixed; repeatable.")] = [],
+    article: Annotated[list[ArticleId], Query(description="Article id; repeatable.")] = [],
+    section: SectionQuery = [],
     published_from: PublishedFrom = None,
     published_to: PublishedTo = None,
     entity: Annotated[
-        list[EntityId], Query(description="Entity id mentioned in the quote's article; repeatable (see `entity_match`).")
-    ] = [],  # noqa: B006
+        list[EntityId],
+        Query(description="Entity id mentioned in the quote's article; repeatable (see `entity_match`)."),
+    ] = [],
     entity_match: EntityMatchQuery = Match.any,
-    language: LanguageQuery = [],  # noqa: B006
+    language: LanguageQuery = [],
 ) -> QuoteFilters:
     return QuoteFilters(
-        article=ArticleFilters(sections=section, published_from=published_from, published_to=published_to,
-                               entities=entity, entity_match=entity_match, languages=language),
-        speakers=speaker, kinds=kind, article_ids=article,
+        article=ArticleFilters(
+            sections=section,
+            published_from=published_from,
+            published_to=published_to,
+            entities=entity,
+            entity_match=entity_match,
+            languages=language,
+        ),
+        speakers=speaker,
+        kinds=kind,
+        article_ids=article,
     )
 
 

@@ -22,21 +22,26 @@ async def list_entities(
     response: Response,
     session: SessionDep,
     page: IdPageDep,
-    kind: Annotated[list[EntityKind], Query(description="Entity kind; repeat for any of several.")] = [],  # noqa: B006
+    kind: Annotated[list[EntityKind], Query(description="Entity kind; repeat for any of several.")] = [],
     quoted: Annotated[
         bool | None, Query(description="true: only entities quoted at least once; false: never quoted.")
     ] = None,
     name: Annotated[
         str | None,
-        Query(min_length=1, max_length=100,
-              description="Name or alias prefix, Arabic or Latin; hamza, diacritics and case are ignored.",
-              examples=["الحداد"]),
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Name or alias prefix, Arabic or Latin; hamza, diacritics and case are ignored.",
+            examples=["الحداد"],
+        ),
     ] = None,
 ) -> Page[EntityPublic]:
     """The entity catalogue (people, organisations, agencies, governments, places and unnamed groups)
     with how often each is quoted and how many articles mention it, in catalogue order."""
     items, cursor = await entities.list_entities(
-        session, filters=EntityFilters(kinds=kind, quoted=quoted, name_prefix=name), cursor=page.cursor,
+        session,
+        filters=EntityFilters(kinds=kind, quoted=quoted, name_prefix=name),
+        cursor=page.cursor,
         limit=page.limit,
     )
     response.headers.update(next_link(request.url, cursor))
@@ -51,31 +56,44 @@ async def get_entity(entity_id: EntityPath, session: SessionDep) -> EntityPublic
 
 @router.get("/{entity_id}/quotes", summary="List an entity's quotes", responses=problem_responses(404, 422, 503))
 async def list_entity_quotes(
-    entity_id: EntityPath, request: Request, response: Response, session: SessionDep, filters: QuoteFiltersDep,
+    entity_id: EntityPath,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    filters: QuoteFiltersDep,
     page: PageDep,
 ) -> Page[QuotePublic]:
     """Quotes attributed to this entity; takes the same filters as the quote list."""
     await entities.ensure_entity(session, entity_id)
     items, cursor = await quotes.list_quotes(
-        session, filters=replace(filters, speakers=[entity_id]), sort=page.sort, cursor=page.cursor,
+        session,
+        filters=replace(filters, speakers=[entity_id]),
+        sort=page.sort,
+        cursor=page.cursor,
         limit=page.limit,
     )
     response.headers.update(next_link(request.url, cursor))
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{entity_id}/articles", summary="List an entity's articles",
-            responses=problem_responses(404, 422, 503))
+@router.get("/{entity_id}/articles", summary="List an entity's articles", responses=problem_responses(404, 422, 503))
 async def list_entity_articles(
-    entity_id: EntityPath, request: Request, response: Response, session: SessionDep,
-    filters: ArticleFiltersDep, page: PageDep,
+    entity_id: EntityPath,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    filters: ArticleFiltersDep,
+    page: PageDep,
 ) -> Page[ArticleSummary]:
     """Articles that mention this entity (as speaker, subject or place); takes the same filters as the
     article list."""
     await entities.ensure_entity(session, entity_id)
     items, cursor = await articles.list_articles(
-        session, filters=replace(filters, mentions_entity=entity_id), sort=page.sort,
-        cursor=page.cursor, limit=page.limit,
+        session,
+        filters=replace(filters, mentions_entity=entity_id),
+        sort=page.sort,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     response.headers.update(next_link(request.url, cursor))
     return Page(items=items, next_cursor=cursor)

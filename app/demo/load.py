@@ -85,19 +85,25 @@ async def load_corpus(session: AsyncSession, corpus: CorpusFile) -> dict[str, in
     if duplicates := [key for key, n in keys.items() if n > 1]:
         raise CorpusError(f"duplicate entity keys: {duplicates}")
     # Affiliations may point forwards: create every entity first, then link.
-    for seed in corpus.entities:
-        entities[seed.key] = await create_entity(
-            session, slug=seed.key, kind=seed.kind, name_ar=seed.name_ar, name_en=seed.name_en,
-            aliases=seed.aliases, title=seed.title, wikidata_qid=seed.wikidata_qid,
+    for entity_seed in corpus.entities:
+        entities[entity_seed.key] = await create_entity(
+            session,
+            slug=entity_seed.key,
+            kind=entity_seed.kind,
+            name_ar=entity_seed.name_ar,
+            name_en=entity_seed.name_en,
+            aliases=entity_seed.aliases,
+            title=entity_seed.title,
+            wikidata_qid=entity_seed.wikidata_qid,
         )
-        names[seed.key] = entity_names(seed.name_ar, seed.name_en, seed.aliases)
-    for seed in corpus.entities:
-        if seed.affiliation:
-            if seed.affiliation not in entities:
-                raise CorpusError(f"entity {seed.key}: unknown affiliation {seed.affiliation!r}")
+        names[entity_seed.key] = entity_names(entity_seed.name_ar, entity_seed.name_en, entity_seed.aliases)
+    for entity_seed in corpus.entities:
+        if entity_seed.affiliation:
+            if entity_seed.affiliation not in entities:
+                raise CorpusError(f"entity {entity_seed.key}: unknown affiliation {entity_seed.affiliation!r}")
             await session.execute(
                 sa.text("UPDATE entity SET affiliation_id = :a WHERE id = :e"),
-                {"a": entities[seed.affiliation], "e": entities[seed.key]},
+                {"a": entities[entity_seed.affiliation], "e": entities[entity_seed.key]},
             )
 
     quotes_loaded = 0
@@ -127,9 +133,16 @@ async def load_corpus(session: AsyncSession, corpus: CorpusFile) -> dict[str, in
                 mentions[key] = max(mentions.get(key, 0) + 1, _count(body, names[quote.speaker]))
             rows.append(
                 QuoteRow(
-                    text=quote.text, kind=quote.kind, cue=quote.cue, speaker_id=speaker_id,
-                    speaker_mention=quote.mention or None, speaker_title=quote.title, paragraph=quote.paragraph,
-                    start=start, end=start + len(quote.text), confidence=quote.confidence,
+                    text=quote.text,
+                    kind=quote.kind,
+                    cue=quote.cue,
+                    speaker_id=speaker_id,
+                    speaker_mention=quote.mention or None,
+                    speaker_title=quote.title,
+                    paragraph=quote.paragraph,
+                    start=start,
+                    end=start + len(quote.text),
+                    confidence=quote.confidence,
                     method=AttributionMethod.editor,
                 )
             )
@@ -143,11 +156,21 @@ async def load_corpus(session: AsyncSession, corpus: CorpusFile) -> dict[str, in
                 raise CorpusError(f"{where}: unknown agency {agency!r}")
             agency_ids.append(entities[agency])
         rows.sort(key=lambda row: (row.paragraph, row.start))
-        await insert_article(session, article, section_id=sections[article.section], agency_ids=agency_ids,
-                             quotes=rows, mentions=mentions)
+        await insert_article(
+            session,
+            article,
+            section_id=sections[article.section],
+            agency_ids=agency_ids,
+            quotes=rows,
+            mentions=mentions,
+        )
         quotes_loaded += len(rows)
-    return {"sections": len(sections), "entities": len(entities), "articles": len(corpus.articles),
-            "quotes": quotes_loaded}
+    return {
+        "sections": len(sections),
+        "entities": len(entities),
+        "articles": len(corpus.articles),
+        "quotes": quotes_loaded,
+    }
 
 
 async def database_is_empty(session: AsyncSession) -> bool:

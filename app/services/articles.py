@@ -38,8 +38,20 @@ _QUOTE_COUNT = (
 )
 
 _SUMMARY_COLUMNS = (
-    a.c.id.label("row_id"), a.c.public_id, a.c.guid, a.c.version, a.c.language, a.c.headline, a.c.summary,
-    a.c.byline, a.c.dateline, a.c.published_at, a.c.updated_at, a.c.status, *SECTION_COLUMNS, _QUOTE_COUNT,
+    a.c.id.label("row_id"),
+    a.c.public_id,
+    a.c.guid,
+    a.c.version,
+    a.c.language,
+    a.c.headline,
+    a.c.summary,
+    a.c.byline,
+    a.c.dateline,
+    a.c.published_at,
+    a.c.updated_at,
+    a.c.status,
+    *SECTION_COLUMNS,
+    _QUOTE_COUNT,
 )
 
 
@@ -61,10 +73,20 @@ async def _agencies(session: AsyncSession, article_ids: Sequence[int]) -> dict[i
 
 def _summary_fields(row: Any, agencies: list[EntityRef]) -> dict[str, Any]:
     return {
-        "id": row.public_id, "guid": row.guid, "version": row.version, "language": row.language,
-        "headline": row.headline, "summary": row.summary, "section": section_ref(row), "byline": row.byline,
-        "agencies": agencies, "dateline": row.dateline, "published_at": row.published_at,
-        "updated_at": row.updated_at, "status": row.status, "quote_count": row.quote_count,
+        "id": row.public_id,
+        "guid": row.guid,
+        "version": row.version,
+        "language": row.language,
+        "headline": row.headline,
+        "summary": row.summary,
+        "section": section_ref(row),
+        "byline": row.byline,
+        "agencies": agencies,
+        "dateline": row.dateline,
+        "published_at": row.published_at,
+        "updated_at": row.updated_at,
+        "status": row.status,
+        "quote_count": row.quote_count,
     }
 
 
@@ -72,8 +94,7 @@ async def list_articles(
     session: AsyncSession, *, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int
 ) -> tuple[list[ArticleSummary], str | None]:
     stmt = sa.select(*_SUMMARY_COLUMNS).join(s, s.c.id == a.c.section_id).where(*article_conditions(filters))
-    rows = (await session.execute(keyset(stmt, a.c.published_at, a.c.id, sort=sort, cursor=cursor,
-                                         limit=limit))).all()
+    rows = (await session.execute(keyset(stmt, a.c.published_at, a.c.id, sort=sort, cursor=cursor, limit=limit))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     agencies = await _agencies(session, [row.row_id for row in rows])
@@ -86,8 +107,16 @@ async def get_article(session: AsyncSession, public_id: str) -> ArticlePublic:
     row = (
         await session.execute(
             sa.select(
-                *_SUMMARY_COLUMNS, a.c.body, a.c.desk, a.c.images, a.c.original_language, a.c.original_headline,
-                a.c.agency_item_id, a.c.agency_url, a.c.translated_by, a.c.translation_method,
+                *_SUMMARY_COLUMNS,
+                a.c.body,
+                a.c.desk,
+                a.c.images,
+                a.c.original_language,
+                a.c.original_headline,
+                a.c.agency_item_id,
+                a.c.agency_url,
+                a.c.translated_by,
+                a.c.translation_method,
             )
             .join(s, s.c.id == a.c.section_id)
             .where(a.c.public_id == public_id)
@@ -108,8 +137,11 @@ async def get_article(session: AsyncSession, public_id: str) -> ArticlePublic:
         desk=row.desk,
         images=[Image.model_validate(image) for image in row.images],
         provenance=Provenance(
-            original_language=row.original_language, original_headline=row.original_headline,
-            agency_item_id=row.agency_item_id, agency_url=row.agency_url, translated_by=row.translated_by,
+            original_language=row.original_language,
+            original_headline=row.original_headline,
+            agency_item_id=row.agency_item_id,
+            agency_url=row.agency_url,
+            translated_by=row.translated_by,
             translation_method=row.translation_method,
         ),
         quotes=await quotes_of_article(session, row.row_id),

@@ -82,9 +82,15 @@ def article_conditions(f: ArticleFilters) -> list[sa.ColumnElement[bool]]:
     if f.languages:
         # "ar" matches "ar" and its regional tags such as "ar-EG".
         conditions.append(
-            sa.or_(*(sa.or_(sa.func.lower(a.c.language) == lang.lower(),
-                            sa.func.lower(a.c.language).like(f"{lang.lower()}-%"))
-                     for lang in f.languages))
+            sa.or_(
+                *(
+                    sa.or_(
+                        sa.func.lower(a.c.language) == lang.lower(),
+                        sa.func.lower(a.c.language).like(f"{lang.lower()}-%"),
+                    )
+                    for lang in f.languages
+                )
+            )
         )
     if f.agencies:
         conditions.append(
@@ -107,7 +113,11 @@ def section_ref(row: Any) -> SectionRef:
 
 
 ENTITY_REF_COLUMNS = (
-    entity_table.c.id, entity_table.c.slug, entity_table.c.kind, entity_table.c.name_ar, entity_table.c.name_en,
+    entity_table.c.id,
+    entity_table.c.slug,
+    entity_table.c.kind,
+    entity_table.c.name_ar,
+    entity_table.c.name_en,
 )
 
 

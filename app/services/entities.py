@@ -51,20 +51,34 @@ class EntityFilters:
 
 def _select() -> sa.Select[Any]:
     return sa.select(
-        e, _QUOTE_COUNT.label("quote_count"), _ARTICLE_COUNT.label("article_count"),
-        affiliation.c.id.label("aff_id"), affiliation.c.slug.label("aff_slug"), affiliation.c.kind.label("aff_kind"),
-        affiliation.c.name_ar.label("aff_name_ar"), affiliation.c.name_en.label("aff_name_en"),
+        e,
+        _QUOTE_COUNT.label("quote_count"),
+        _ARTICLE_COUNT.label("article_count"),
+        affiliation.c.id.label("aff_id"),
+        affiliation.c.slug.label("aff_slug"),
+        affiliation.c.kind.label("aff_kind"),
+        affiliation.c.name_ar.label("aff_name_ar"),
+        affiliation.c.name_en.label("aff_name_en"),
     ).outerjoin(affiliation, affiliation.c.id == e.c.affiliation_id)
 
 
 def _public(row: Any) -> EntityPublic:
     aff = None
     if row.aff_id is not None:
-        aff = EntityRef(id=row.aff_id, slug=row.aff_slug, kind=row.aff_kind, name_ar=row.aff_name_ar,
-                        name_en=row.aff_name_en)
+        aff = EntityRef(
+            id=row.aff_id, slug=row.aff_slug, kind=row.aff_kind, name_ar=row.aff_name_ar, name_en=row.aff_name_en
+        )
     return EntityPublic(
-        id=row.id, slug=row.slug, kind=row.kind, name_ar=row.name_ar, name_en=row.name_en, aliases=row.aliases,
-        title=row.title, affiliation=aff, wikidata_qid=row.wikidata_qid, quote_count=row.quote_count,
+        id=row.id,
+        slug=row.slug,
+        kind=row.kind,
+        name_ar=row.name_ar,
+        name_en=row.name_en,
+        aliases=row.aliases,
+        title=row.title,
+        affiliation=aff,
+        wikidata_qid=row.wikidata_qid,
+        quote_count=row.quote_count,
         article_count=row.article_count,
     )
 
@@ -90,8 +104,9 @@ async def list_entities(
     if filters.name_prefix:
         prefix = _escape_like(normalize(filters.name_prefix)) + "%"
         stmt = stmt.where(
-            sa.exists().where(entity_name_table.c.entity_id == e.c.id,
-                              entity_name_table.c.norm.like(prefix, escape="\\"))
+            sa.exists().where(
+                entity_name_table.c.entity_id == e.c.id, entity_name_table.c.norm.like(prefix, escape="\\")
+            )
         )
     if cursor is not None:
         stmt = stmt.where(e.c.id > cursor_id(decode_cursor(cursor, _ORDER, 1)[0]))

@@ -25,9 +25,22 @@ class QuoteFilters:
 
 
 _QUOTE_COLUMNS = (
-    q.c.id, q.c.text, q.c.kind, q.c.cue, q.c.speaker_mention, q.c.speaker_title, q.c.paragraph, q.c.start_offset,
-    q.c.end_offset, q.c.confidence, q.c.method, e.c.id.label("speaker_id"), e.c.slug.label("speaker_slug"),
-    e.c.kind.label("speaker_kind"), e.c.name_ar.label("speaker_name_ar"), e.c.name_en.label("speaker_name_en"),
+    q.c.id,
+    q.c.text,
+    q.c.kind,
+    q.c.cue,
+    q.c.speaker_mention,
+    q.c.speaker_title,
+    q.c.paragraph,
+    q.c.start_offset,
+    q.c.end_offset,
+    q.c.confidence,
+    q.c.method,
+    e.c.id.label("speaker_id"),
+    e.c.slug.label("speaker_slug"),
+    e.c.kind.label("speaker_kind"),
+    e.c.name_ar.label("speaker_name_ar"),
+    e.c.name_en.label("speaker_name_en"),
 )
 
 
@@ -35,13 +48,25 @@ def _quote_fields(row: Any) -> dict[str, Any]:
     speaker = None
     if row.speaker_id is not None:
         speaker = SpeakerRef(
-            id=row.speaker_id, slug=row.speaker_slug, kind=row.speaker_kind, name_ar=row.speaker_name_ar,
-            name_en=row.speaker_name_en, title=row.speaker_title,
+            id=row.speaker_id,
+            slug=row.speaker_slug,
+            kind=row.speaker_kind,
+            name_ar=row.speaker_name_ar,
+            name_en=row.speaker_name_en,
+            title=row.speaker_title,
         )
     return {
-        "id": row.id, "text": row.text, "kind": row.kind, "cue": row.cue, "speaker": speaker,
-        "speaker_mention": row.speaker_mention, "paragraph": row.paragraph, "start": row.start_offset,
-        "end": row.end_offset, "confidence": row.confidence, "method": row.method,
+        "id": row.id,
+        "text": row.text,
+        "kind": row.kind,
+        "cue": row.cue,
+        "speaker": speaker,
+        "speaker_mention": row.speaker_mention,
+        "paragraph": row.paragraph,
+        "start": row.start_offset,
+        "end": row.end_offset,
+        "confidence": row.confidence,
+        "method": row.method,
     }
 
 
@@ -55,8 +80,13 @@ def _with_article() -> sa.Select[Any]:
 
 
 def _public(row: Any) -> QuotePublic:
-    article = ArticleRef(id=row.public_id, headline=row.headline, language=row.language,
-                         published_at=row.published_at, section=section_ref(row))
+    article = ArticleRef(
+        id=row.public_id,
+        headline=row.headline,
+        language=row.language,
+        published_at=row.published_at,
+        section=section_ref(row),
+    )
     return QuotePublic(**_quote_fields(row), article=article)
 
 
@@ -70,8 +100,7 @@ async def list_quotes(
         stmt = stmt.where(q.c.kind.in_([kind.value for kind in filters.kinds]))
     if filters.article_ids:
         stmt = stmt.where(a.c.public_id.in_(filters.article_ids))
-    rows = (await session.execute(keyset(stmt, a.c.published_at, q.c.id, sort=sort, cursor=cursor,
-                                         limit=limit))).all()
+    rows = (await session.execute(keyset(stmt, a.c.published_at, q.c.id, sort=sort, cursor=cursor, limit=limit))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(sort.value, [rows[-1].published_at, rows[-1].id]) if more else None

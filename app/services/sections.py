@@ -17,8 +17,13 @@ async def list_sections(session: AsyncSession) -> list[SectionPublic]:
         .subquery()
     )
     rows = await session.execute(
-        sa.select(s.c.slug, s.c.name_ar, s.c.name_en, parent.c.slug.label("parent"),
-                  sa.func.coalesce(counts.c.n, 0).label("article_count"))
+        sa.select(
+            s.c.slug,
+            s.c.name_ar,
+            s.c.name_en,
+            parent.c.slug.label("parent"),
+            sa.func.coalesce(counts.c.n, 0).label("article_count"),
+        )
         .outerjoin(parent, parent.c.id == s.c.parent_id)
         .outerjoin(counts, counts.c.section_id == s.c.id)
         .order_by(s.c.id)

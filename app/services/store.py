@@ -45,14 +45,29 @@ def entity_names(name_ar: str | None, name_en: str | None, aliases: Iterable[str
 
 
 async def create_entity(
-    session: AsyncSession, *, slug: str, kind: EntityKind, name_ar: str | None, name_en: str | None,
-    aliases: Sequence[str] = (), title: str | None = None, affiliation_id: int | None = None,
+    session: AsyncSession,
+    *,
+    slug: str,
+    kind: EntityKind,
+    name_ar: str | None,
+    name_en: str | None,
+    aliases: Sequence[str] = (),
+    title: str | None = None,
+    affiliation_id: int | None = None,
     wikidata_qid: str | None = None,
 ) -> int:
     result = await session.execute(
         sa.insert(entity_table)
-        .values(slug=slug, kind=kind.value, name_ar=name_ar, name_en=name_en, aliases=list(aliases), title=title,
-                affiliation_id=affiliation_id, wikidata_qid=wikidata_qid)
+        .values(
+            slug=slug,
+            kind=kind.value,
+            name_ar=name_ar,
+            name_en=name_en,
+            aliases=list(aliases),
+            title=title,
+            affiliation_id=affiliation_id,
+            wikidata_qid=wikidata_qid,
+        )
         .returning(entity_table.c.id)
     )
     entity_id = int(result.scalar_one())
@@ -80,21 +95,38 @@ class QuoteRow:
 
 
 async def insert_article(
-    session: AsyncSession, data: ArticleCreate, *, section_id: int, agency_ids: Sequence[int],
-    quotes: Sequence[QuoteRow], mentions: dict[tuple[int, MentionRole], int],
+    session: AsyncSession,
+    data: ArticleCreate,
+    *,
+    section_id: int,
+    agency_ids: Sequence[int],
+    quotes: Sequence[QuoteRow],
+    mentions: dict[tuple[int, MentionRole], int],
 ) -> int:
     """Insert a new story with its agencies, quotes and mentions; returns its row id."""
     p = data.provenance
     result = await session.execute(
         sa.insert(article_table)
         .values(
-            public_id=public_id_for(data.guid), guid=data.guid, version=data.version, language=data.language,
-            headline=data.headline, summary=data.summary, body=list(data.paragraphs), byline=data.byline,
-            desk=data.desk, dateline=data.dateline, published_at=data.published_at, updated_at=data.updated_at,
-            status=data.status.value, section_id=section_id,
+            public_id=public_id_for(data.guid),
+            guid=data.guid,
+            version=data.version,
+            language=data.language,
+            headline=data.headline,
+            summary=data.summary,
+            body=list(data.paragraphs),
+            byline=data.byline,
+            desk=data.desk,
+            dateline=data.dateline,
+            published_at=data.published_at,
+            updated_at=data.updated_at,
+            status=data.status.value,
+            section_id=section_id,
             images=[image.model_dump(mode="json") for image in data.images],
-            original_language=p.original_language, original_headline=p.original_headline,
-            agency_item_id=p.agency_item_id, agency_url=str(p.agency_url) if p.agency_url else None,
+            original_language=p.original_language,
+            original_headline=p.original_headline,
+            agency_item_id=p.agency_item_id,
+            agency_url=str(p.agency_url) if p.agency_url else None,
             translated_by=p.translated_by,
             translation_method=p.translation_method.value if p.translation_method else None,
         )
@@ -111,10 +143,19 @@ async def insert_article(
             sa.insert(quote_table),
             [
                 {
-                    "article_id": article_id, "position": i, "text": q.text, "kind": q.kind.value, "cue": q.cue,
-                    "speaker_id": q.speaker_id, "speaker_mention": q.speaker_mention,
-                    "speaker_title": q.speaker_title, "paragraph": q.paragraph, "start_offset": q.start,
-                    "end_offset": q.end, "confidence": q.confidence, "method": q.method.value,
+                    "article_id": article_id,
+                    "position": i,
+                    "text": q.text,
+                    "kind": q.kind.value,
+                    "cue": q.cue,
+                    "speaker_id": q.speaker_id,
+                    "speaker_mention": q.speaker_mention,
+                    "speaker_title": q.speaker_title,
+                    "paragraph": q.paragraph,
+                    "start_offset": q.start,
+                    "end_offset": q.end,
+                    "confidence": q.confidence,
+                    "method": q.method.value,
                 }
                 for i, q in enumerate(quotes)
             ],
@@ -122,7 +163,9 @@ async def insert_article(
     if mentions:
         await session.execute(
             sa.insert(mention_table),
-            [{"article_id": article_id, "entity_id": e, "role": role.value, "count": n}
-             for (e, role), n in mentions.items()],
+            [
+                {"article_id": article_id, "entity_id": e, "role": role.value, "count": n}
+                for (e, role), n in mentions.items()
+            ],
         )
     return article_id

@@ -1,0 +1,140 @@
+"""The schema the migrations build, the OpenAPI document, and statement counts."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from fastapi import FastAPI
+from sqlmodel import SQLModel
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.db import create_sync_engine
+from tests.conftest import Database
+
+
+def test_migrations_match_the_models(database: Database) -> None:
+    engine = create_sync_engine(database.url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_every_filter_has_an_index(database: Database) -> None:
+    engine = create_sync_engine(database.url)
+    try:
+        indexes = {
+            table: [tuple(ix["column_names"]) for ix in sa.inspect(engine).get_indexes(table)]
+            for table in ("article", "quote", "mention", "article_agency", "entity", "entity_name")
+        }
+    finally:
+        engine.dispose()
+    for table, leading in [
+        ("article", ("status", "published_at")),
+        ("article", ("status", "updated_at")),
+        ("article", ("section_id", "published_at")),
+        ("article", ("language", "published_at")),
+        ("quote", ("speaker_id",)),
+        ("quote", ("article_id",)),
+        ("quote", ("kind",)),
+        ("mention", ("entity_id",)),
+        ("article_agency", ("entity_id",)),
+        ("entity", ("kind",)),
+        ("entity_name", ("norm",)),
+    ]:
+        assert any(ix[: len(leading)] == leading for ix in indexes[table]), (table, leading)
+
+
+@contextmanager
+def count_statements(app: FastAPI) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.state.engine.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/v1/articles", "/v1/quotes", "/v1/entities"])
+async def test_list_statements_do_not_grow_with_page_size(client: httpx.AsyncClient, app: FastAPI, path: str) -> None:
+    counts = {}
+    for limit in (2, 100):
+        with count_statements(app) as statements:
+            response = await client.get(path, params={"limit": limit})
+        assert response.status_code == 200
+        assert len(response.json()["items"]) > (2 if limit == 100 else 1)
+        counts[limit] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    assert counts[2] == counts[100] <= 2, counts
+
+
+@pytest.mark.asyncio
+async def test_article_item_statements_are_bounded(client: httpx.AsyncClient, app: FastAPI) -> None:
+    article_id = (await client.get("/v1/articles", params={"limit": 1})).json()["items"][0]["id"]
+    with count_statements(app) as statements:
+        assert (await client.get(f"/v1/articles/{article_id}")).status_code == 200
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 4
+
+
+@pytest.mark.asyncio
+async def test_openapi_is_complete(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    operation_ids = set()
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            assert op.get("tags"), (method, path)
+            assert op.get("summary"), (method, path)
+            assert op.get("description"), (method, path)
+            operation_ids.add(op["operationId"])
+            assert " " not in op["operationId"] and "-" not in op["operationId"]
+            for status, response in op["responses"].items():
+                if status.startswith(("4", "5")):
+                    assert list(response["content"]) == ["application/problem+json"], (path, status)
+            for param in op.get("parameters", []):
+                assert param.get("description"), (path, param["name"])
+    assert {
+        "list_articles",
+        "get_article",
+        "list_quotes",
+        "get_quote",
+        "list_entities",
+        "get_entity",
+        "list_entity_quotes",
+        "list_entity_articles",
+        "list_sections",
+    } <= operation_ids
+    for name, schema in spec["components"]["schemas"].items():
+        if name.startswith("Page_") or "properties" not in schema:
+            continue
+        for field, prop in schema["properties"].items():
+            has_ref = "$ref" in prop or any("$ref" in p for p in prop.get("anyOf", []))
+            assert prop.get("description") or has_ref, f"{name}.{field} has no description"
+
+
+@pytest.mark.asyncio
+async def test_openapi_examples_are_in_arabic(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    headline = spec["components"]["schemas"]["ArticleSummary"]["properties"]["headline"]
+    assert any("\u0600" <= ch <= "\u06ff" for ch in headline["examples"][0])
+
+
+def test_cli_help_explains_the_commands() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("serve", "migrate", "demo"):
+        assert command in result.output
+    serve = CliRunner().invoke(cli, ["serve", "--help"])
+    assert "--host" in serve.output and "--port" in serve.output
