@@ -191,7 +191,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(sa.exc.OperationalError, _database_unavailable)
     app.add_exception_handler(sa.exc.InterfaceError, _database_unavailable)
     app.add_exception_handler(sa.exc.TimeoutError, _database_unavailable)
-    app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(OSError, _database_unavailable)  # refused, unreachable, unknown host
     app.add_exception_handler(Exception, _unexpected)
 
 

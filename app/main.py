@@ -12,7 +12,7 @@ from app import errors
 from app.api import api_router, health
 from app.api.deps import check_request
 from app.config import Settings, get_settings
-from app.db import create_engine, session_factory
+from app.db import Database
 
 DESCRIPTION = """
 Translated wire stories, the **quotes** they contain and the **sources** those quotes are
@@ -62,13 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
-        app.state.engine = engine
-        app.state.sessions = session_factory(engine)
+        app.state.db = Database(settings)
         try:
             yield
         finally:
-            await engine.dispose()
+            await app.state.db.dispose()
 
     app = FastAPI(
         title="Wire Quotes API",

@@ -4,6 +4,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from app.db import transaction
 from app.models import ArticleCreate
 from app.services.store import insert_article
 from tests.oracle import collect, entity_ids, guids, in_range, newest_first, stories, usable
@@ -205,12 +206,11 @@ async def test_cursor_stays_correct_while_new_stories_arrive(client: httpx.Async
             "updated_at": newest + timedelta(hours=1),
         }
     )
-    async with app.state.sessions() as session:
+    async with transaction(app.state.db) as session:
         section_id = (
             await session.execute(sa.text("SELECT id FROM section WHERE slug = :s"), {"s": template.section})
         ).scalar_one()
         await insert_article(session, new, section_id=section_id, agency_ids=[], quotes=[], mentions={})
-        await session.commit()
     try:
         rest = await collect(client, "/v1/articles", {"limit": 10, "cursor": first["next_cursor"]})
         seen = [i["guid"] for i in first["items"]] + [i["guid"] for i in rest]
@@ -218,6 +218,5 @@ async def test_cursor_stays_correct_while_new_stories_arrive(client: httpx.Async
         fresh = (await client.get("/v1/articles", params={"limit": 1})).json()
         assert fresh["items"][0]["guid"] == "urn:test:arrives-later"
     finally:
-        async with app.state.sessions() as session:
+        async with transaction(app.state.db) as session:
             await session.execute(sa.text("DELETE FROM article WHERE guid = 'urn:test:arrives-later'"))
-            await session.commit()

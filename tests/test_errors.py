@@ -3,6 +3,9 @@
 import httpx
 import pytest
 
+from app.config import Settings
+from app.main import create_app
+
 pytestmark = pytest.mark.asyncio
 
 CASES = [
@@ -88,3 +91,17 @@ async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) 
     assert wrong.status_code == 405
     assert wrong.headers["content-type"] == "application/problem+json"
     assert "GET" in wrong.headers["allow"]
+
+
+@pytest.mark.parametrize("url", ["sqlite:////nonexistent-directory/wire.db", "postgresql://nobody@127.0.0.1:1/nothing"])
+async def test_database_down_is_503_problem_not_500(url: str) -> None:
+    app = create_app(Settings(database_url=url, db_pool_timeout=1))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            assert (await client.get("/healthz")).status_code == 200
+            for path in ("/readyz", "/v1/articles", "/v1/sections"):
+                response = await client.get(path)
+                assert response.status_code == 503, (path, response.text)
+                assert response.headers["content-type"] == "application/problem+json"
+                assert response.headers["retry-after"]

@@ -60,7 +60,7 @@ def count_statements(app: FastAPI) -> Iterator[list[str]]:
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    engine = app.state.engine.sync_engine
+    engine = app.state.db.sync_engine
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements

@@ -12,10 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import create_engine, session_factory, transaction
+from app.db import Database, DbSession, transaction
 from app.models import (
     ArticleCreate,
     AttributionMethod,
@@ -70,7 +69,7 @@ def _count(haystack: str, names: set[str]) -> int:
     return max((haystack.count(name) for name in names), default=0)
 
 
-async def load_corpus(session: AsyncSession, corpus: CorpusFile) -> dict[str, int]:
+async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
     """Insert the corpus into an empty database; returns counts of what was loaded."""
     sections: dict[str, int] = {}
     for seed in corpus.sections:
@@ -173,7 +172,7 @@ async def load_corpus(session: AsyncSession, corpus: CorpusFile) -> dict[str, in
     }
 
 
-async def database_is_empty(session: AsyncSession) -> bool:
+async def database_is_empty(session: DbSession) -> bool:
     # Sections come first in any load, demo or real: none means nothing was ever loaded.
     return (await session.execute(sa.select(section_table.c.id).limit(1))).first() is None
 
@@ -184,11 +183,11 @@ def summary(counts: dict[str, Any]) -> str:
 
 async def load_demo(settings: Settings, *, only_if_empty: bool) -> dict[str, int] | None:
     """Load the demo corpus in one transaction; None if skipped because the database has stories."""
-    engine = create_engine(settings)
+    db = Database(settings)
     try:
-        async with transaction(session_factory(engine)) as session:
+        async with transaction(db) as session:
             if only_if_empty and not await database_is_empty(session):
                 return None
             return await load_corpus(session, read_corpus())
     finally:
-        await engine.dispose()
+        await db.dispose()

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import DbSession
 from app.errors import NotFound
 from app.models import (
     ArticlePublic,
@@ -55,7 +55,7 @@ _SUMMARY_COLUMNS = (
 )
 
 
-async def _agencies(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, list[EntityRef]]:
+async def _agencies(session: DbSession, article_ids: Sequence[int]) -> dict[int, list[EntityRef]]:
     """Credited agencies of many articles in one statement."""
     if not article_ids:
         return {}
@@ -91,7 +91,7 @@ def _summary_fields(row: Any, agencies: list[EntityRef]) -> dict[str, Any]:
 
 
 async def list_articles(
-    session: AsyncSession, *, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int
+    session: DbSession, *, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int
 ) -> tuple[list[ArticleSummary], str | None]:
     stmt = sa.select(*_SUMMARY_COLUMNS).join(s, s.c.id == a.c.section_id).where(*article_conditions(filters))
     rows = (await session.execute(keyset(stmt, a.c.published_at, a.c.id, sort=sort, cursor=cursor, limit=limit))).all()
@@ -103,7 +103,7 @@ async def list_articles(
     return items, next_cursor
 
 
-async def get_article(session: AsyncSession, public_id: str) -> ArticlePublic:
+async def get_article(session: DbSession, public_id: str) -> ArticlePublic:
     row = (
         await session.execute(
             sa.select(

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import DbSession
 from app.errors import NotFound
 from app.models import (
     ArticleStatus,
@@ -88,7 +88,7 @@ def _escape_like(text: str) -> str:
 
 
 async def list_entities(
-    session: AsyncSession, *, filters: EntityFilters, cursor: str | None, limit: int
+    session: DbSession, *, filters: EntityFilters, cursor: str | None, limit: int
 ) -> tuple[list[EntityPublic], str | None]:
     """Entities in id order (the order they entered the catalogue)."""
     stmt = _select()
@@ -116,14 +116,14 @@ async def list_entities(
     return [_public(row) for row in rows], (encode_cursor(_ORDER, [rows[-1].id]) if more else None)
 
 
-async def get_entity(session: AsyncSession, entity_id: int) -> EntityPublic:
+async def get_entity(session: DbSession, entity_id: int) -> EntityPublic:
     row = (await session.execute(_select().where(e.c.id == entity_id))).one_or_none()
     if row is None:
         raise NotFound(f"No entity with id {entity_id}.")
     return _public(row)
 
 
-async def ensure_entity(session: AsyncSession, entity_id: int) -> None:
+async def ensure_entity(session: DbSession, entity_id: int) -> None:
     """404 unless the entity exists, for the routes nested under it."""
     if (await session.execute(sa.select(e.c.id).where(e.c.id == entity_id))).first() is None:
         raise NotFound(f"No entity with id {entity_id}.")

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import DbSession
 from app.errors import NotFound
 from app.models import ArticleRef, QuoteInArticle, QuoteKind, QuotePublic, SpeakerRef, entity_table, quote_table
 from app.pagination import Sort, encode_cursor, keyset
@@ -91,7 +91,7 @@ def _public(row: Any) -> QuotePublic:
 
 
 async def list_quotes(
-    session: AsyncSession, *, filters: QuoteFilters, sort: Sort, cursor: str | None, limit: int
+    session: DbSession, *, filters: QuoteFilters, sort: Sort, cursor: str | None, limit: int
 ) -> tuple[list[QuotePublic], str | None]:
     stmt = _with_article().where(*article_conditions(filters.article))
     if filters.speakers:
@@ -107,14 +107,14 @@ async def list_quotes(
     return [_public(row) for row in rows], next_cursor
 
 
-async def get_quote(session: AsyncSession, quote_id: int) -> QuotePublic:
+async def get_quote(session: DbSession, quote_id: int) -> QuotePublic:
     row = (await session.execute(_with_article().where(q.c.id == quote_id))).one_or_none()
     if row is None:
         raise NotFound(f"No quote with id {quote_id}.")
     return _public(row)
 
 
-async def quotes_of_article(session: AsyncSession, article_id: int) -> list[QuoteInArticle]:
+async def quotes_of_article(session: DbSession, article_id: int) -> list[QuoteInArticle]:
     rows = await session.execute(
         sa.select(*_QUOTE_COLUMNS)
         .outerjoin(e, e.c.id == q.c.speaker_id)

@@ -1,15 +1,15 @@
 """Reading sections."""
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import DbSession
 from app.models import ArticleStatus, SectionPublic
 from app.services.common import a, s
 
 parent = s.alias("parent")
 
 
-async def list_sections(session: AsyncSession) -> list[SectionPublic]:
+async def list_sections(session: DbSession) -> list[SectionPublic]:
     counts = (
         sa.select(a.c.section_id, sa.func.count().label("n"))
         .where(a.c.status == ArticleStatus.usable.value)

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import DbSession
 from app.models import (
     ArticleCreate,
     AttributionMethod,
@@ -29,7 +29,7 @@ from app.pipeline.normalize import normalize
 
 
 async def create_section(
-    session: AsyncSession, *, slug: str, name_ar: str, name_en: str, parent_id: int | None = None
+    session: DbSession, *, slug: str, name_ar: str, name_en: str, parent_id: int | None = None
 ) -> int:
     result = await session.execute(
         sa.insert(section_table)
@@ -45,7 +45,7 @@ def entity_names(name_ar: str | None, name_en: str | None, aliases: Iterable[str
 
 
 async def create_entity(
-    session: AsyncSession,
+    session: DbSession,
     *,
     slug: str,
     kind: EntityKind,
@@ -95,7 +95,7 @@ class QuoteRow:
 
 
 async def insert_article(
-    session: AsyncSession,
+    session: DbSession,
     data: ArticleCreate,
     *,
     section_id: int,
