@@ -1,0 +1,311 @@
+"""One focused test per attribution pattern, on invented sentences."""
+
+from collections.abc import Sequence
+
+import pytest
+
+from app.pipeline.extract import ExtractedQuote, KnownEntity, extract_quotes
+from app.pipeline.normalize import slugify
+
+PLACES = (KnownEntity("زمردة", "place"), KnownEntity("Valmora", "place"))
+
+
+def run(paragraphs: Sequence[str], lang: str = "ar") -> list[ExtractedQuote]:
+    quotes = extract_quotes(paragraphs, lang, PLACES)
+    for q in quotes:
+        if "\n" not in q.text:
+            assert paragraphs[q.paragraph][q.start : q.end] == q.text
+        assert 0.0 <= q.confidence <= 1.0
+    return quotes
+
+
+def speakers(quotes: Sequence[ExtractedQuote]) -> list[str | None]:
+    return [q.speaker.name if q.speaker else None for q in quotes]
+
+
+# --- Arabic -------------------------------------------------------------------
+
+
+def test_ar_direct_after_colon_with_title_before_name() -> None:
+    p = ['وقال وزير النقل سامر الحداد: "سنفتتح الخط الجديد قبل نهاية العام".']
+    [q] = run(p)
+    assert q.text == "سنفتتح الخط الجديد قبل نهاية العام"
+    assert (q.kind, q.cue, q.paragraph) == ("direct", "وقال", 0)
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.kind, q.speaker.title) == ("سامر الحداد", "person", "وزير النقل")
+    assert q.speaker.ref == slugify("سامر الحداد")
+
+
+def test_ar_indirect_inna_strips_time_word() -> None:
+    [q] = run(["قالت وكالة الأنباء الرسمية الثلاثاء إن الأمطار أغرقت ثلاث قرى في الشمال."])
+    assert q.text == "الأمطار أغرقت ثلاث قرى في الشمال"
+    assert q.kind == "indirect"
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.kind) == ("وكالة الأنباء الرسمية", "agency")
+
+
+def test_ar_anna_after_cue_with_preposition() -> None:
+    [q] = run(["وأشار رئيس البلدية رامي عيسى إلى أن أعمال الترميم ستبدأ في الربيع."])
+    assert q.text == "أعمال الترميم ستبدأ في الربيع"
+    assert q.speaker is not None and q.speaker.name == "رامي عيسى"
+    assert q.speaker.title == "رئيس البلدية"
+
+
+def test_ar_title_after_name_with_commas() -> None:
+    [q] = run(['وقال نادر سليم، أستاذ العلوم السياسية في جامعة المدينة: "الناخبون يريدون وجوهاً جديدة".'])
+    assert q.speaker is not None
+    assert q.speaker.name == "نادر سليم"
+    assert q.speaker.title == "أستاذ العلوم السياسية في جامعة المدينة"
+
+
+def test_ar_odd_colon_before_inna() -> None:
+    [q] = run(["وقال المتحدث باسم الشركة، وليد حمدي، في العاصمة :إن المصنع سيعمل بكامل طاقته الشهر المقبل."])
+    assert q.text == "المصنع سيعمل بكامل طاقته الشهر المقبل"
+    assert q.speaker is not None and q.speaker.name == "وليد حمدي"
+
+
+def test_ar_mixed_quote() -> None:
+    [q] = run(['وقال النائب فراس العبيدي إن القانون "يفتح الباب أمام الفساد" ويجب سحبه.'])
+    assert q.kind == "mixed"
+    assert q.text == 'القانون "يفتح الباب أمام الفساد" ويجب سحبه'
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cue"),
+    [
+        ("وارتفع عدد المصابين إلى 40 شخصاً، بحسب وزارة الصحة.", "بحسب"),
+        ("وارتفع عدد المصابين إلى 40 شخصاً، حسب وزارة الصحة.", "حسب"),
+        ("ووفقاً لوزارة الصحة، فإن عدد المصابين ارتفع إلى 40 شخصاً.", "ووفقاً"),
+        ("وطبقاً لوزارة الصحة، فإن عدد المصابين ارتفع إلى 40 شخصاً.", "وطبقاً"),
+    ],
+)
+def test_ar_prepositional_attribution(sentence: str, cue: str) -> None:
+    [q] = run([sentence])
+    assert q.cue == cue
+    assert "عدد المصابين" in q.text and "وزارة" not in q.text
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.kind) == ("وزارة الصحة", "government")
+
+
+def test_ar_naqlan_an_and_ala_lisan() -> None:
+    quotes = run(
+        [
+            "وذكرت الصحيفة نقلاً عن مصادر أمنية أن الموقوفين الثلاثة نقلوا إلى العاصمة.",
+            "وأكد الحزب، على لسان المتحدث باسمه كريم داود، أن الاجتماع سيعقد في موعده.",
+        ]
+    )
+    assert [q.speaker.kind if q.speaker else None for q in quotes] == ["unnamed_group", "person"]
+    assert quotes[1].speaker is not None and quotes[1].speaker.name == "كريم داود"
+
+
+def test_ar_continuation_uses_verb_gender() -> None:
+    quotes = run(
+        [
+            'وقالت الوزيرة ليلى منصور: "الموازنة متوازنة هذا العام".',
+            'وقال النائب عمر الفرا: "الأرقام غير واقعية على الإطلاق".',
+            'وأضافت: "سننشر كل التفاصيل على موقع الوزارة".',
+            'وتابع: "لن نصوت لصالح هذه الموازنة".',
+        ]
+    )
+    assert speakers(quotes) == ["ليلى منصور", "عمر الفرا", "ليلى منصور", "عمر الفرا"]
+    assert quotes[2].cue == "وأضافت"
+
+
+def test_ar_short_name_resolves_to_full_name() -> None:
+    quotes = run(
+        [
+            "أعلن وزير المالية سامر الحداد أن الضرائب لن ترتفع هذا العام.",
+            'وقال الحداد: "نريد أن نطمئن المستثمرين".',
+        ]
+    )
+    assert speakers(quotes) == ["سامر الحداد", "سامر الحداد"]
+    assert quotes[1].mention == "الحداد"
+    assert quotes[0].speaker is not None and quotes[1].speaker is not None
+    assert quotes[0].speaker.ref == quotes[1].speaker.ref
+
+
+def test_ar_definite_reference_to_agency_and_ministry() -> None:
+    quotes = run(
+        [
+            "قالت وزارة الطاقة إن الشبكة استعادت قدرتها الكاملة صباح اليوم.",
+            "وأوردت وكالة الأنباء الوطنية أن ثلاث محطات توقفت عن العمل.",
+            "وأضافت الوكالة أن فرق الصيانة عملت طوال الليل.",
+            "وقالت الوزارة إن التحقيق في أسباب العطل ما زال جارياً.",
+        ]
+    )
+    assert speakers(quotes) == ["وزارة الطاقة", "وكالة الأنباء الوطنية", "وكالة الأنباء الوطنية", "وزارة الطاقة"]
+
+
+def test_ar_capital_as_speaker() -> None:
+    [q] = run(["وقالت زمردة إنها لن تقبل أي وساطة قبل وقف إطلاق النار."])
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.kind) == ("زمردة", "place")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "ويقول الخبراء إن الأسعار ستواصل الارتفاع حتى الصيف.",
+        "وقال محللون إن الأسعار ستواصل الارتفاع حتى الصيف.",
+        "وقال مسؤول طلب عدم الكشف عن هويته إن الأسعار ستواصل الارتفاع حتى الصيف.",
+        "وذكرت مصادر مطلعة أن الأسعار ستواصل الارتفاع حتى الصيف.",
+    ],
+)
+def test_ar_unnamed_sources(sentence: str) -> None:
+    [q] = run([sentence])
+    assert q.text == "الأسعار ستواصل الارتفاع حتى الصيف"
+    assert q.speaker is not None and q.speaker.kind == "unnamed_group"
+
+
+def test_ar_chained_attribution_speaker_is_the_official() -> None:
+    [q] = run(["ونقلت الوكالة عن مسؤول في الجمارك قوله إن الشحنة صودرت في الميناء."])
+    assert q.text == "الشحنة صودرت في الميناء"
+    assert q.speaker is not None and q.speaker.kind == "unnamed_group"
+    assert "مسؤول" in q.speaker.name
+
+
+def test_ar_multi_paragraph_quote() -> None:
+    p = [
+        'وقال رئيس الوزراء كمال البستاني: "لقد تأخرنا كثيراً في هذا الملف.',
+        '"واليوم نبدأ العمل الجاد، ولن نتوقف قبل إنجازه".',
+    ]
+    [q] = run(p)
+    assert q.text == "لقد تأخرنا كثيراً في هذا الملف\nواليوم نبدأ العمل الجاد، ولن نتوقف قبل إنجازه"
+    assert q.paragraph == 0 and p[0][q.start : q.end] == "لقد تأخرنا كثيراً في هذا الملف"
+    assert q.speaker is not None and q.speaker.name == "كمال البستاني"
+
+
+def test_ar_unbalanced_marks() -> None:
+    [q] = run(['وقال المدرب طارق المصري: "سنلعب للفوز ولا شيء غيره».'])
+    assert q.text == "سنلعب للفوز ولا شيء غيره"
+
+
+def test_ar_guillemets_and_scare_quote_is_not_a_quote() -> None:
+    quotes = run(
+        [
+            "ووصف الوزير بسام القدسي الاتفاق بأنه «تاريخي».",
+            "وقال القدسي: «سنوقع الاتفاق الأسبوع المقبل في العاصمة».",
+        ]
+    )
+    assert [q.text for q in quotes] == ["سنوقع الاتفاق الأسبوع المقبل في العاصمة"]
+
+
+def test_ar_quote_before_verb_and_split_quote() -> None:
+    quotes = run(['"نحن مستعدون للحوار"، قال زياد الحمصي، "لكن ليس تحت الضغط".'])
+    assert [q.text for q in quotes] == ["نحن مستعدون للحوار", "لكن ليس تحت الضغط"]
+    assert speakers(quotes) == ["زياد الحمصي", "زياد الحمصي"]
+
+
+def test_ar_floating_quote_continues_previous_speaker() -> None:
+    quotes = run(
+        [
+            'وقالت رئيسة النقابة سعاد الحلبي: "الإضراب مستمر".',
+            '"لن نتراجع قبل أن نحصل على حقوقنا كاملة".',
+        ]
+    )
+    assert speakers(quotes) == ["سعاد الحلبي", "سعاد الحلبي"]
+    assert quotes[1].kind == "direct"
+
+
+def test_ar_present_tense_and_participle_continuation() -> None:
+    quotes = run(["وتقول الطبيبة ريم الخوري إن المستشفى يحتاج إلى أطباء، مضيفة أن الأجهزة قديمة جداً."])
+    assert [q.text for q in quotes] == ["المستشفى يحتاج إلى أطباء", "الأجهزة قديمة جداً"]
+    assert speakers(quotes) == ["ريم الخوري", "ريم الخوري"]
+
+
+def test_ar_known_entity_alias_resolves_to_canonical_name() -> None:
+    known = [KnownEntity("وكالة أنباء الساحل", "agency", aliases=("وانا",))]
+    [q] = extract_quotes(["وقالت وانا إن الطريق الساحلي أعيد فتحه أمام السيارات."], "ar", known)
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.kind) == ("وكالة أنباء الساحل", "agency")
+
+
+# --- English ------------------------------------------------------------------
+
+
+def test_en_quote_then_name_said() -> None:
+    [q] = run(['"We will rebuild every school," Mayor Ansel Corrow said on Monday.'], "en")
+    # trailing punctuation inside the marks is not part of the quote
+    assert q.text == "We will rebuild every school"
+    assert (q.kind, q.cue) == ("direct", "said")
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.title) == ("Ansel Corrow", "Mayor")
+
+
+def test_en_said_name_with_appositive_title() -> None:
+    [q] = run(['"The bridge is safe," said Yusra Benhali, the city engineer.'], "en")
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.title) == ("Yusra Benhali", "the city engineer")
+
+
+def test_en_said_that_and_bare_said() -> None:
+    quotes = run(
+        [
+            "Finance Minister Dario Menhart said on Tuesday that the budget would be balanced by 2030.",
+            "Menhart said the cuts would fall mostly on defence.",
+        ],
+        "en",
+    )
+    assert [q.text for q in quotes] == [
+        "the budget would be balanced by 2030",
+        "the cuts would fall mostly on defence",
+    ]
+    assert speakers(quotes) == ["Dario Menhart", "Dario Menhart"]
+
+
+def test_en_split_quote_and_pronoun() -> None:
+    quotes = run(
+        [
+            "Valmora's health chief, Mirela Dostan, visited the ward.",
+            '"We are short of nurses," she said, "and short of beds."',
+        ],
+        "en",
+    )
+    assert speakers(quotes) == ["Mirela Dostan", "Mirela Dostan"]
+    assert quotes[1].text == "and short of beds"
+
+
+def test_en_according_to() -> None:
+    [q] = run(["At least 12 people were injured, according to the regional health service."], "en")
+    assert q.text == "At least 12 people were injured"
+    assert q.cue == "according to"
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.kind) == ("regional health service", "government")
+
+
+def test_en_he_added_and_floating_quote() -> None:
+    quotes = run(
+        [
+            '"Prices will fall," said Tobiah Rensford, an economist at Meridale Bank.',
+            "He added that the recovery would take two years.",
+            '"Nobody should expect miracles."',
+        ],
+        "en",
+    )
+    assert speakers(quotes) == ["Tobiah Rensford"] * 3
+    assert quotes[1].text == "the recovery would take two years"
+
+
+def test_en_spokesman_for_ministry_and_unnamed_officials() -> None:
+    quotes = run(
+        [
+            '"The talks were constructive," a spokesman for the foreign ministry said.',
+            "Officials said the next round would be held in Valmora.",
+        ],
+        "en",
+    )
+    assert quotes[0].speaker is not None and quotes[0].speaker.name == "foreign ministry"
+    assert quotes[1].speaker is not None and quotes[1].speaker.kind == "unnamed_group"
+
+
+def test_en_capital_as_speaker_and_mixed() -> None:
+    [q] = run(['Valmora said it would respond "firmly and quickly" to any incursion.'], "en")
+    assert q.kind == "mixed"
+    assert q.speaker is not None and (q.speaker.name, q.speaker.kind) == ("Valmora", "place")
+
+
+def test_deterministic_and_empty_input() -> None:
+    p = ['وقال سامر الحداد: "نعم نحن جاهزون تماماً".']
+    assert extract_quotes(p, "ar") == extract_quotes(p, "ar")
+    assert extract_quotes([], "en") == []
+    assert extract_quotes([""], "ar") == []
