@@ -381,50 +381,81 @@ class Quote(QuoteBase, table=True):
     position: int = DBField(default=0, description="Order of the quote in its article.")
 
 
-# A quote as given in the demo corpus: the offsets are found by the loader.
-class QuoteCreate(BaseModel):
+# An entity the sender already tagged on a story (ninjs people, organisations, places).
+class EntityTag(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    speaker: str | None = Field(default=None, description="Key of the speaking entity.")
-    text: Text = Field(min_length=1, max_length=20000)
-    kind: QuoteKind
-    cue: Text | None = Field(default=None, max_length=100)
-    mention: Text | None = Field(default=None, max_length=300)
-    title: Text | None = Field(default=None, max_length=300)
-    paragraph: int = Field(ge=0, le=10000)
-    confidence: float = Field(default=1.0, ge=0, le=1)
+    name: Text = Field(
+        min_length=1, max_length=300, description="Name as the sender wrote it.", examples=["سامر الحداد"]
+    )
+    kind: EntityKind = Field(description="What the entity is.", examples=["person"])
+    role: MentionRole = Field(default=MentionRole.subject, description="subject or place.", examples=["subject"])
+    wikidata_qid: str | None = Field(
+        default=None, pattern=r"^Q[1-9][0-9]*$", description="Wikidata item id, if the sender gave one."
+    )
 
 
-# A mention as given in the demo corpus.
-class MentionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    entity: str
-    role: MentionRole
-
-
-# A story as it comes in (our own JSON format).
+# A story as it comes in: our own JSON format, and what ninjs and text pages are read into.
 class ArticleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    guid: Text = Field(min_length=1, max_length=255)
-    version: int = Field(default=1, ge=1, le=100000)
-    language: Text = Field(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-    section: str = Field(max_length=64)
-    headline: Text = Field(min_length=1, max_length=1000)
-    summary: Text | None = Field(default=None, max_length=5000)
-    paragraphs: list[Text] = Field(min_length=1, max_length=2000)
-    byline: Text | None = Field(default=None, max_length=500)
-    desk: Text | None = Field(default=None, max_length=300)
-    agencies: list[str] = Field(default_factory=list, max_length=20)
-    dateline: Text | None = Field(default=None, max_length=300)
-    published_at: AwareDatetime
-    updated_at: AwareDatetime
-    status: ArticleStatus = ArticleStatus.usable
-    images: list[Image] = Field(default_factory=list, max_length=100)
-    provenance: Provenance = Field(default_factory=Provenance)
-    quotes: list[QuoteCreate] = Field(default_factory=list, max_length=5000)
-    mentions: list[MentionCreate] = Field(default_factory=list, max_length=5000)
+    guid: Text = Field(
+        min_length=1,
+        max_length=255,
+        description="The wire's id of the story; the same guid makes a new version.",
+        examples=["urn:newsml:east-wire:20261120:0412"],
+    )
+    language: Text = Field(
+        min_length=2,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        description="BCP 47 language of this text.",
+        examples=["ar"],
+    )
+    section: Text = Field(
+        min_length=1,
+        max_length=200,
+        description="Section slug or name (Arabic or English); a new name makes a new section.",
+        examples=["politics"],
+    )
+    headline: Text = Field(
+        min_length=1,
+        max_length=1000,
+        description="Headline.",
+        examples=["وزير المالية: الموازنة الجديدة ستخفف الأعباء عن الأسر"],
+    )
+    summary: Text | None = Field(default=None, max_length=5000, description="Standfirst, if any.")
+    paragraphs: list[Annotated[Text, Field(max_length=100_000)]] = Field(
+        min_length=1,
+        max_length=2000,
+        description="Body paragraphs, in order; at least one.",
+        examples=[["قال وزير المالية سامر الحداد الثلاثاء إن الموازنة الجديدة ستخفف الأعباء عن الأسر."]],
+    )
+    byline: Text | None = Field(
+        default=None, max_length=500, description="Byline as published.", examples=["قسم الترجمة - وكالات"]
+    )
+    desk: Text | None = Field(
+        default=None, max_length=300, description="Desk that produced it.", examples=["قسم الترجمة"]
+    )
+    agencies: list[Annotated[Text, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Credited agencies: entity slugs or names.",
+        examples=[["east-wire"]],
+    )
+    dateline: Text | None = Field(default=None, max_length=300, description="Dateline place as written.")
+    published_at: AwareDatetime = Field(description="First publication time, with time zone.")
+    updated_at: AwareDatetime | None = Field(default=None, description="Latest update time; defaults to published_at.")
+    status: ArticleStatus = Field(default=ArticleStatus.usable, description="usable, withheld or canceled.")
+    images: list[Image] = Field(default_factory=list, max_length=100, description="Pictures with captions.")
+    provenance: Provenance = Field(default_factory=Provenance, description="Where it came from, who translated it.")
+    entities: list[EntityTag] = Field(
+        default_factory=list, max_length=500, description="Entities the sender tagged; quotes are found by the service."
+    )
+
+    @property
+    def last_updated(self) -> datetime:
+        return self.updated_at or self.published_at
 
 
 # An article as embedded in a quote.

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from app.demo.load import CorpusFile, read_corpus
-from app.models import ArticleCreate
+from app.demo.load import DemoArticle as ArticleCreate
 
 Query = list[tuple[str, str | int | float | bool | None]]
 

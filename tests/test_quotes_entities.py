@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.models import QuoteCreate
+from app.demo.load import DemoQuote as QuoteCreate
 from app.pipeline.normalize import normalize
 from tests.oracle import Story, collect, corpus, entity_ids, in_range, usable
 

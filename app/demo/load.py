@@ -20,6 +20,8 @@ from app.models import (
     AttributionMethod,
     EntityCreate,
     MentionRole,
+    QuoteKind,
+    Text,
     section_table,
 )
 from app.pipeline.normalize import normalize
@@ -35,12 +37,40 @@ class SectionSeed(BaseModel):
     parent: str | None = None
 
 
+# A quote as annotated in the demo corpus: the loader finds its offsets.
+class DemoQuote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str | None = Field(default=None, description="Key of the speaking entity.")
+    text: Text = Field(min_length=1, max_length=20000)
+    kind: QuoteKind
+    cue: Text | None = Field(default=None, max_length=100)
+    mention: Text | None = Field(default=None, max_length=300)
+    title: Text | None = Field(default=None, max_length=300)
+    paragraph: int = Field(ge=0, le=10000)
+    confidence: float = Field(default=1.0, ge=0, le=1)
+
+
+# An entity the story mentions without quoting it.
+class DemoMention(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entity: str
+    role: MentionRole
+
+
+# A demo story: the ingest format plus hand-made annotations.
+class DemoArticle(ArticleCreate):
+    quotes: list[DemoQuote] = Field(default_factory=list)
+    mentions: list[DemoMention] = Field(default_factory=list)
+
+
 class CorpusFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sections: list[SectionSeed] = Field(default_factory=list)
     entities: list[EntityCreate] = Field(default_factory=list)
-    articles: list[ArticleCreate] = Field(default_factory=list)
+    articles: list[DemoArticle] = Field(default_factory=list)
 
 
 class CorpusError(ValueError):

@@ -110,7 +110,7 @@ async def insert_article(
         .values(
             public_id=public_id_for(data.guid),
             guid=data.guid,
-            version=data.version,
+            version=1,
             language=data.language,
             headline=data.headline,
             summary=data.summary,
@@ -119,7 +119,7 @@ async def insert_article(
             desk=data.desk,
             dateline=data.dateline,
             published_at=data.published_at,
-            updated_at=data.updated_at,
+            updated_at=data.last_updated,
             status=data.status.value,
             section_id=section_id,
             images=[image.model_dump(mode="json") for image in data.images],
