@@ -1,12 +1,19 @@
 """The command line: `python -m app --help`."""
 
 import asyncio
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
 from app.config import get_settings
+
+if TYPE_CHECKING:
+    from app.db import DbSession
+    from app.services.batch import BatchReport
 
 cli = typer.Typer(
     help="Wire Quotes API: translated wire stories, their quotes and sources.",
@@ -70,3 +77,173 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+keys = typer.Typer(help="Manage API keys (shown once; only a hash is stored).", no_args_is_help=True)
+cli.add_typer(keys, name="keys")
+
+
+@keys.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who the key is for.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated: read, ingest, admin (admin implies all).")] = "read",
+) -> None:
+    """Create a key and print it once."""
+    from app.models import Scope
+    from app.services import keys as service
+
+    try:
+        wanted = [Scope(s.strip()) for s in scopes.split(",") if s.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter(f"scopes must be among: {', '.join(s.value for s in Scope)}") from exc
+    if not wanted:
+        raise typer.BadParameter("at least one scope")
+    key, info = _run_in_transaction(lambda session: service.create_key(session, name=name, scopes=wanted, now=_now()))
+    console.print(f"created key {info.prefix} for {info.name!r} with scopes {', '.join(info.scopes)}")
+    console.print("store it now; it is not shown again:")
+    typer.echo(key)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (prefix, name, scopes, created, revoked)."""
+    from rich.table import Table
+
+    from app.services import keys as service
+
+    table = Table("prefix", "name", "scopes", "created", "revoked")
+    for info in _run_in_transaction(service.list_keys):
+        table.add_row(
+            info.prefix,
+            info.name,
+            ",".join(info.scopes),
+            f"{info.created_at:%Y-%m-%d %H:%M}",
+            f"{info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "",
+        )
+    Console().print(table)
+
+
+@keys.command("revoke")
+def keys_revoke(prefix: Annotated[str, typer.Argument(help="The key's prefix, as `keys list` shows it.")]) -> None:
+    """Revoke a key: it is refused from then on."""
+    from app.errors import NotFound
+    from app.services import keys as service
+
+    try:
+        info = _run_in_transaction(lambda session: service.revoke_key(session, prefix=prefix, now=_now()))
+    except NotFound as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"revoked {info.prefix} ({info.name})")
+
+
+@cli.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders: .json (ours or ninjs), .ndjson/.jsonl batches, .txt pages.")
+    ],
+) -> None:
+    """Ingest stories from files; one bad story never stops the batch. Exit code 1 if any failed."""
+    from rich.progress import Progress
+
+    from app.db import Database
+    from app.migrate import upgrade
+    from app.services.batch import documents, ingest_documents
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    items = list(documents(paths))
+
+    async def run() -> "BatchReport":
+        db = Database(settings)
+        try:
+            with Progress(console=console) as bar:
+                task = bar.add_task("ingesting", total=len(items))
+                return await ingest_documents(
+                    db, items, timezone=settings.page_timezone, progress=lambda _: bar.advance(task)
+                )
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(run())
+    typer.echo(" ".join(f"{k}={report.counts.get(k, 0)}" for k in ("created", "updated", "unchanged", "failed")))
+    for source, reason in report.failures:
+        console.print(f"[red]failed[/red] {source}: {reason}")
+    if report.counts.get("failed"):
+        raise typer.Exit(1)
+
+
+@cli.command()
+def extract(
+    source: Annotated[str, typer.Argument(help="A story file (JSON, ninjs or text page), or - for standard input.")],
+    format: Annotated[str, typer.Option("--format", help="Output format (json).")] = "json",
+) -> None:
+    """Run the pipeline on one story without storing it and print what it understood, as JSON."""
+    import sys
+    from zoneinfo import ZoneInfo
+
+    import orjson
+
+    from app.db import Database, transaction
+    from app.errors import AppError
+    from app.migrate import upgrade
+    from app.pipeline.read import read_story
+    from app.services.batch import sniff
+    from app.services.ingest import describe
+
+    if format != "json":
+        raise typer.BadParameter("only json is supported", param_hint="--format")
+    body = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    settings = get_settings()
+    try:
+        story = read_story(body, sniff(body), guid=None, timezone=ZoneInfo(settings.page_timezone))
+    except AppError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    upgrade(settings.database_url)
+
+    async def run() -> dict[str, object]:
+        db = Database(settings)
+        try:
+            async with transaction(db) as session:
+                return await describe(session, story)
+        finally:
+            await db.dispose()
+
+    sys.stdout.buffer.write(orjson.dumps(asyncio.run(run()), option=orjson.OPT_INDENT_2) + b"\n")
+
+
+@cli.command()
+def evaluate() -> None:
+    """Score quote extraction against the annotated evaluation set (precision, recall, F1, speakers)."""
+    from app.pipeline.evaluate import main
+
+    raise typer.Exit(main([]))
+
+
+def _now() -> datetime:
+    from app.models import utcnow
+
+    return utcnow()
+
+
+T = TypeVar("T")
+
+
+def _run_in_transaction(work: "Callable[[DbSession], Awaitable[T]]") -> T:
+    """Migrate, then run `work` in one committed transaction."""
+    from app.db import Database, transaction
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+
+    async def run() -> T:
+        db = Database(settings)
+        try:
+            async with db.writing(), transaction(db) as session:
+                return await work(session)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())

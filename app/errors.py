@@ -9,8 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,13 @@ class AppError(Exception):
     slug = "internal-error"
     title = "Internal server error"
 
-    def __init__(self, detail: str, *, errors: Sequence[ProblemItem] = ()) -> None:
+    def __init__(
+        self, detail: str, *, errors: Sequence[ProblemItem] = (), headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
+        self.headers = headers or {}
 
 
 class NotFound(AppError):
@@ -68,6 +72,70 @@ class InvalidParameter(AppError):
 
     def __init__(self, name: str, message: str, *, location: str = "query") -> None:
         super().__init__(f"{name}: {message}", errors=[ProblemItem(name=name, location=location, message=message)])
+
+
+class Unauthorized(AppError):
+    status = 401
+    slug = "unauthorized"
+    title = "Unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="wire-quotes"'})
+
+
+class Forbidden(AppError):
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+class Conflict(AppError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class ContentTooLarge(AppError):
+    status = 413
+    slug = "content-too-large"
+    title = "Content too large"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class InvalidBody(AppError):
+    status = 422
+    slug = "invalid-body"
+    title = "Invalid request body"
+
+    def __init__(self, name: str, message: str, *more: tuple[str, str]) -> None:
+        pairs = [(name, message), *more]
+        super().__init__(
+            "; ".join(f"{n}: {m}" for n, m in pairs),
+            errors=[ProblemItem(name=n, location="body", message=m) for n, m in pairs],
+        )
+
+
+def invalid_body(exc: ValidationError) -> InvalidBody:
+    """A pydantic error on a request body, every offending field named by its dotted path."""
+    pairs = [
+        (".".join(str(part) for part in e["loc"]) or "body", str(e["msg"]).removeprefix("Value error, "))
+        for e in exc.errors()
+    ]
+    return InvalidBody(*pairs[0], *pairs[1:])
+
+
+class MovedPermanently(AppError):
+    status = 308
+    slug = "moved"
+    title = "Moved permanently"
+
+    def __init__(self, detail: str, location: str) -> None:
+        super().__init__(detail, headers={"Location": location})
 
 
 class ServiceUnavailable(AppError):
@@ -124,7 +192,7 @@ def _items(errors: Sequence[Any]) -> list[ProblemItem]:
 
 async def _app_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, AppError)
-    headers = {"Retry-After": "5"} if exc.status == 503 else None
+    headers = {**exc.headers, **({"Retry-After": "5"} if exc.status == 503 else {})}
     return problem(
         request,
         status=exc.status,
@@ -150,14 +218,33 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     title = _HTTP_TITLES.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     slug = title.lower().replace(" ", "-")
-    return problem(
-        request,
-        status=exc.status_code,
-        slug=slug,
-        title=title,
-        detail=detail,
-        headers=dict(exc.headers) if exc.headers else None,
-    )
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        # Starlette names only the first route that matched the path; a path served by several routes
+        # (GET and POST /v1/articles) must list every method it takes.
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem(request, status=exc.status_code, slug=slug, title=title, detail=detail, headers=headers or None)
+
+
+_OPERATIONS = {"get", "put", "post", "delete", "patch", "options", "head"}
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the OpenAPI document lists for the request's path."""
+    table = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = [
+            (compile_path(path)[0], {method.upper() for method in item if method in _OPERATIONS})
+            for path, item in request.app.openapi()["paths"].items()
+        ]
+        request.app.state.allowed_methods = table
+    methods: set[str] = set()
+    for pattern, allowed in table:
+        if pattern.match(request.url.path):
+            methods |= allowed
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> ProblemResponse:
@@ -198,7 +285,13 @@ def install(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI declarations of the problem responses a route can give."""
     descriptions = {
+        308: "Merged into another entity: follow `Location`.",
+        401: "No API key, or an unknown or revoked one.",
+        403: "The API key lacks the scope this operation needs.",
         404: "No such resource.",
+        409: "The story was killed, or the change conflicts with the current state.",
+        413: "The body is larger than the configured limit.",
+        415: "The body's content type is not one this operation reads.",
         422: "A parameter is invalid or unknown; `errors` names it.",
         503: "The database is unavailable; retry after `Retry-After` seconds.",
     }

@@ -4,15 +4,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import errors
 from app.api import api_router, health
 from app.api.deps import check_request
 from app.config import Settings, get_settings
 from app.db import Database
+from app.models import ArticleCreate
 
 DESCRIPTION = """
 Translated wire stories, the **quotes** they contain and the **sources** those quotes are
@@ -29,6 +31,7 @@ TAGS = [
     {"name": "quotes", "description": "Quotes as a resource: who said what, where, with offsets."},
     {"name": "entities", "description": "Sources and everything stories mention, with Arabic and Latin names."},
     {"name": "sections", "description": "The sections stories are filed under."},
+    {"name": "ingest", "description": "Seeing what the pipeline makes of a story before sending it."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -49,12 +52,50 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if status[0] in "45" and "application/json" in content:
+                if status[0] in "345" and "application/json" in content:
                     response["content"] = {errors.PROBLEM_MEDIA_TYPE: content["application/json"]}
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
-        schema.get("components", {}).get("schemas", {}).pop(name, None)
+        schemas.pop(name, None)
+    # Bodies read by hand (several content types) name their JSON schema by reference.
+    for model in (ArticleCreate,):
+        extra = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+        schemas.update(extra.pop("$defs", {}))
+        schemas[model.__name__] = extra
     app.openapi_schema = schema
     return schema
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit with a 413 problem, whether or not they declare their length."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = errors.ContentTooLarge(f"The request body exceeds the limit of {self.limit} bytes.")
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            response = errors.problem(
+                Request(scope), status=413, slug=too_large.slug, title=too_large.title, detail=too_large.detail
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise too_large  # raised inside the route, so the app's own handler answers
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -62,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
         app.state.db = Database(settings)
         try:
             yield
@@ -78,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     errors.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(api_router)
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, SQLModel
 from sqlmodel import Field as DBField
@@ -161,7 +161,7 @@ class EntityBase(SQLModel):
     name_en: str | None = DBField(default=None, max_length=300, description="Canonical English (Latin) name.")
     title: str | None = DBField(default=None, max_length=300, description="Current title or role.")
     wikidata_qid: str | None = DBField(
-        default=None, max_length=20, regex=r"^Q[1-9][0-9]*$", description="Wikidata item id, if known."
+        default=None, max_length=20, regex=r"^Q[1-9][0-9]{0,11}$", description="Wikidata item id, if known."
     )
 
 
@@ -174,6 +174,8 @@ class Entity(EntityBase, table=True):
     slug: str = DBField(max_length=128, unique=True)
     aliases: list[str] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
     affiliation_id: int | None = DBField(default=None, foreign_key="entity.id", ondelete="SET NULL")
+    # Set when an editor merged this entity into another: the row stays so old ids still resolve.
+    merged_into_id: int | None = DBField(default=None, foreign_key="entity.id")
 
 
 # Every normalised name and alias of an entity, for prefix search and for
@@ -227,7 +229,7 @@ class EntityCreate(BaseModel):
     aliases: list[Text] = Field(default_factory=list, max_length=100)
     title: Text | None = Field(default=None, max_length=300)
     affiliation: str | None = Field(default=None, description="Key of the entity this one belongs to.")
-    wikidata_qid: str | None = Field(default=None, pattern=r"^Q[1-9][0-9]*$")
+    wikidata_qid: str | None = Field(default=None, pattern=r"^Q[1-9][0-9]{0,11}$")
 
 
 # --- Article ---------------------------------------------------------------
@@ -250,7 +252,7 @@ class Provenance(BaseModel):
         description="The agency's own id of the original item.",
         examples=["EW-2026-11-20-0412"],
     )
-    agency_url: HttpUrl | None = Field(
+    agency_url: Annotated[HttpUrl, UrlConstraints(max_length=2000)] | None = Field(
         default=None,
         description="The original item at the agency.",
         examples=["https://wire.example.org/items/EW-2026-11-20-0412"],
@@ -265,7 +267,11 @@ class Provenance(BaseModel):
 
 # A picture that goes with a story.
 class Image(BaseModel):
-    url: HttpUrl = Field(description="Where the picture is.", examples=["https://media.example.org/demo/a0001-1.jpg"])
+    url: HttpUrl | None = Field(
+        default=None,
+        description="Where the picture is; null for a caption copied without its picture.",
+        examples=["https://media.example.org/demo/a0001-1.jpg"],
+    )
     caption: Text | None = Field(
         default=None,
         max_length=2000,
@@ -318,6 +324,47 @@ class Article(ArticleBase, table=True):
     section_id: int = DBField(foreign_key="section.id")
     body: list[str] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
     images: list[dict[str, Any]] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    # Hash of the story as last received, so that a resend of the same content changes nothing.
+    content_hash: str = DBField(max_length=64, sa_column_kwargs={"server_default": ""})
+
+
+class ChangeKind(StrEnum):
+    created = "created"
+    updated = "updated"
+    corrected = "corrected"
+    killed = "killed"
+
+
+# Every version of a story, as received (or as an editor corrected it), never rewritten.
+class ArticleVersion(SQLModel, table=True):
+    __tablename__ = "article_version"
+
+    article_id: int = DBField(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    version: int = DBField(primary_key=True)
+    change: ChangeKind = DBField(sa_type=_enum(ChangeKind, "change_kind"))
+    changed_fields: list[str] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    content: dict[str, Any] = DBField(sa_column=Column(JSONType, nullable=False))
+    content_hash: str = DBField(max_length=64)
+    created_at: datetime = DBField(sa_type=UTCDateTime)
+
+
+class Scope(StrEnum):
+    read = "read"
+    ingest = "ingest"
+    admin = "admin"
+
+
+# An API key: only a hash of the secret is kept; the prefix finds the row.
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: int | None = DBField(default=None, primary_key=True)
+    name: str = DBField(max_length=200)
+    prefix: str = DBField(max_length=16, unique=True)
+    secret_hash: str = DBField(max_length=64)
+    scopes: list[str] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    created_at: datetime = DBField(sa_type=UTCDateTime)
+    revoked_at: datetime | None = DBField(default=None, sa_type=UTCDateTime)
 
 
 # Agencies credited on an article, in credit order.
@@ -391,7 +438,7 @@ class EntityTag(BaseModel):
     kind: EntityKind = Field(description="What the entity is.", examples=["person"])
     role: MentionRole = Field(default=MentionRole.subject, description="subject or place.", examples=["subject"])
     wikidata_qid: str | None = Field(
-        default=None, pattern=r"^Q[1-9][0-9]*$", description="Wikidata item id, if the sender gave one."
+        default=None, pattern=r"^Q[1-9][0-9]{0,11}$", description="Wikidata item id, if the sender gave one."
     )
 
 
@@ -539,3 +586,109 @@ article_table = SQLModel.metadata.tables["article"]
 article_agency_table = SQLModel.metadata.tables["article_agency"]
 mention_table = SQLModel.metadata.tables["mention"]
 quote_table = SQLModel.metadata.tables["quote"]
+article_version_table = SQLModel.metadata.tables["article_version"]
+api_key_table = SQLModel.metadata.tables["api_key"]
+
+
+# --- Writes ----------------------------------------------------------------
+
+
+# What happened to a story that was sent, corrected or killed.
+class SaveOutcome(BaseModel):
+    status: str = Field(
+        description="created, updated (new version), corrected, killed or unchanged (same content resent).",
+        examples=["created"],
+    )
+    id: str = Field(description="Article id.", examples=["k3v7q2m9x4p8r6t1"])
+    version: int = Field(description="The story's version after this request.", examples=[1])
+
+
+# An editor's correction of a story: only the fields given change.
+class ArticlePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    language: Text | None = Field(
+        default=None,
+        min_length=2,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        description="BCP 47 language.",
+    )
+    section: Text | None = Field(default=None, min_length=1, max_length=200, description="Section slug or name.")
+    headline: Text | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="Headline.",
+        examples=["وزير المالية: الموازنة ستخفف الأعباء عن الأسر محدودة الدخل"],
+    )
+    summary: Text | None = Field(default=None, max_length=5000, description="Standfirst.")
+    paragraphs: list[Annotated[Text, Field(max_length=100_000)]] | None = Field(
+        default=None, min_length=1, max_length=2000, description="The whole body, replacing the old one."
+    )
+    byline: Text | None = Field(default=None, max_length=500, description="Byline.")
+    desk: Text | None = Field(default=None, max_length=300, description="Desk.")
+    agencies: list[Annotated[Text, Field(min_length=1, max_length=300)]] | None = Field(
+        default=None, max_length=20, description="Credited agencies (slugs or names)."
+    )
+    dateline: Text | None = Field(default=None, max_length=300, description="Dateline place.")
+    updated_at: AwareDatetime | None = Field(default=None, description="Update time to show.")
+    status: ArticleStatus | None = Field(
+        default=None, description="usable or withheld; to kill a story, DELETE it.", examples=["withheld"]
+    )
+    images: list[Image] | None = Field(default=None, max_length=100, description="Pictures.")
+    provenance: Provenance | None = Field(default=None, description="Translation provenance.")
+
+
+# One entry in a story's version history.
+class VersionSummary(BaseModel):
+    version: int = Field(description="Version number.", examples=[2])
+    change: ChangeKind = Field(description="created, updated, corrected or killed.", examples=["corrected"])
+    changed_fields: list[str] = Field(
+        description="Top-level fields that differ from the previous version.", examples=[["headline", "paragraphs"]]
+    )
+    created_at: datetime = Field(description="When the service stored this version.")
+
+
+# One version of a story as it was received or corrected.
+class VersionPublic(VersionSummary):
+    content: dict[str, Any] = Field(
+        description="The story as it stood in this version, in the ingest format. A killed story's versions "
+        "keep only their metadata: body, summary and images are no longer served."
+    )
+
+
+# An editor's correction of a quote; the correction survives later re-extraction while its text stays.
+class QuotePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text | None = Field(
+        default=None, min_length=1, max_length=20000, description="The exact words; must occur in the article's body."
+    )
+    speaker_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="The speaking entity's id.")
+    kind: QuoteKind | None = Field(default=None, description="direct, indirect or mixed.")
+
+
+# An editor's change to an entity: only the fields given change.
+class EntityPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: EntityKind | None = Field(default=None, description="What the entity is.")
+    name_ar: Text | None = Field(default=None, min_length=1, max_length=300, description="Canonical Arabic name.")
+    name_en: Text | None = Field(default=None, min_length=1, max_length=300, description="Canonical English name.")
+    add_aliases: list[Annotated[Text, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=100, description="Names to add, Arabic or Latin.", examples=[["الحداد"]]
+    )
+    remove_aliases: list[Annotated[Text, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=100, description="Names to remove."
+    )
+    title: Text | None = Field(default=None, max_length=300, description="Current title or role.")
+    affiliation_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="Entity this one belongs to.")
+    wikidata_qid: str | None = Field(default=None, pattern=r"^Q[1-9][0-9]{0,11}$", description="Wikidata item id.")
+
+
+# Merge another entity into this one.
+class EntityMerge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: int = Field(ge=1, le=2**31 - 1, description="The entity to merge into this one; it then redirects here.")

@@ -8,8 +8,9 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -18,9 +19,12 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from app.db import transaction
 from app.demo.load import load_demo
 from app.main import create_app
 from app.migrate import upgrade
+from app.models import Scope, utcnow
+from app.services.keys import create_key
 
 PG_ENV = "TEST_DATABASE_URL"
 # Set by .ci/run: a missing PostgreSQL must fail the run, not skip half of it.
@@ -60,18 +64,23 @@ def prepare(url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("db") / "test.db"
-        url = f"sqlite:///{path}"
-        prepare(url)
-        yield Database("sqlite", url)
-        return
-    server = os.environ.get(PG_ENV)
-    if not server:
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and not os.environ.get(PG_ENV):
         if os.environ.get(REQUIRE_PG_ENV):
             pytest.fail(f"{REQUIRE_PG_ENV} is set but {PG_ENV} is not")
         pytest.skip(f"set {PG_ENV}=postgresql://user@host/db to run the PostgreSQL tests")
+    return str(request.param)
+
+
+@contextmanager
+def new_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A fresh database built by the migrations and loaded with the demo corpus."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        prepare(url)
+        yield Database("sqlite", url)
+        return
+    server = os.environ[PG_ENV]
     url, name = _create_pg_database(server)
     try:
         prepare(url)
@@ -81,14 +90,60 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="session")
+def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The shared read-only database: tests that write use `write_database`."""
+    with new_database(backend, tmp_path_factory) as db:
+        yield db
+
+
+@pytest.fixture(scope="session")
 async def app(database: Database) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(database_url=database.url))
-    async with application.router.lifespan_context(application):
+    async with running_app(database) as application:
         yield application
 
 
 @pytest.fixture(scope="session")
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as http:
+        yield http
+
+
+@asynccontextmanager
+async def running_app(database: Database, **settings: Any) -> AsyncIterator[FastAPI]:
+    application = create_app(Settings(database_url=database.url, **settings))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@asynccontextmanager
+async def client_for(app: FastAPI, **headers: str) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def write_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A database of the module's own, for tests that change data."""
+    with new_database(backend, tmp_path_factory) as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+async def write_app(write_database: Database) -> AsyncIterator[FastAPI]:
+    async with running_app(write_database) as application:
+        yield application
+
+
+async def make_key(app: FastAPI, *scopes: Scope, name: str = "test") -> str:
+    async with transaction(app.state.db) as session:
+        key, _ = await create_key(session, name=name, scopes=list(scopes), now=utcnow())
+    return key
+
+
+@pytest.fixture(scope="module")
+async def editor(write_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the module's database holding a key with the ingest scope."""
+    key = await make_key(write_app, Scope.ingest, name="editor")
+    async with client_for(write_app, **{"X-API-Key": key}) as http:
         yield http

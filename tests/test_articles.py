@@ -208,7 +208,9 @@ async def test_cursor_stays_correct_while_new_stories_arrive(client: httpx.Async
         section_id = (
             await session.execute(sa.text("SELECT id FROM section WHERE slug = :s"), {"s": template.section})
         ).scalar_one()
-        await insert_article(session, new, section_id=section_id, agency_ids=[], quotes=[], mentions={})
+        await insert_article(
+            session, new, section_id=section_id, agency_ids=[], quotes=[], mentions={}, now=datetime.now(UTC)
+        )
     try:
         rest = await collect(client, "/v1/articles", {"limit": 10, "cursor": first["next_cursor"]})
         seen = [i["guid"] for i in first["items"]] + [i["guid"] for i in rest]

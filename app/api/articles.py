@@ -1,13 +1,27 @@
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request, Response
+from pydantic import ValidationError
 
-from app.api.deps import ArticleFiltersDep, ArticleId, PageDep
-from app.db import SessionDep
-from app.errors import problem_responses
-from app.models import ArticlePublic, ArticleSummary
+from app.api.auth import IngestKey
+from app.api.deps import MAX_ID, STORY_BODY, ArticleFiltersDep, ArticleId, GuidQuery, PageDep
+from app.db import SessionDep, WriteSessionDep
+from app.errors import InvalidBody, invalid_body, problem_responses
+from app.models import (
+    ArticleCreate,
+    ArticlePatch,
+    ArticlePublic,
+    ArticleSummary,
+    ChangeKind,
+    SaveOutcome,
+    VersionPublic,
+    VersionSummary,
+    utcnow,
+)
 from app.pagination import Page, next_link
-from app.services import articles
+from app.pipeline.read import read_story
+from app.services import articles, ingest
 
 router = APIRouter(prefix="/articles", tags=["articles"])
 
@@ -34,3 +48,80 @@ async def get_article(article_id: ArticlePath, session: SessionDep) -> ArticlePu
     """One article with its body paragraphs, its quotes (with speakers, in body order), the entities it
     mentions, its section and its translation provenance."""
     return await articles.get_article(session, article_id)
+
+
+@router.post(
+    "",
+    summary="Send a story",
+    status_code=201,
+    responses={
+        200: {"model": SaveOutcome, "description": "A new version, or unchanged content."},
+        **problem_responses(401, 403, 409, 413, 415, 422, 503),
+    },
+    openapi_extra=STORY_BODY,
+)
+async def create_article(
+    request: Request, response: Response, session: WriteSessionDep, key: IngestKey, guid: GuidQuery = None
+) -> SaveOutcome:
+    """Create a story, or a new version of it when its guid is known and its content changed; resending the
+    same content changes nothing. The body is read by its Content-Type: `application/json` (our format),
+    `application/ninjs+json` or `text/plain`. Quotes, speakers and mentioned entities are extracted by the
+    service. Needs a key with the `ingest` scope."""
+    story = read_story(
+        await request.body(),
+        request.headers.get("content-type"),
+        guid=guid,
+        timezone=ZoneInfo(request.app.state.settings.page_timezone),
+    )
+    result = await ingest.save_story(session, story, now=utcnow())
+    if result.status != "created":
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/articles/{result.article_id}"
+    return SaveOutcome(status=result.status, id=result.article_id, version=result.version)
+
+
+@router.patch("/{article_id}", summary="Correct a story", responses=problem_responses(401, 403, 404, 409, 422, 503))
+async def correct_article(
+    article_id: ArticlePath, patch: ArticlePatch, session: WriteSessionDep, key: IngestKey
+) -> SaveOutcome:
+    """Change the given fields; the result is a new version with change `corrected` (quotes are extracted
+    again when the body changes, and editors' quote corrections survive while their text remains)."""
+    story = await ingest.current_content(session, article_id)
+    changes = patch.model_dump(mode="json", exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name not in ("summary", "byline", "desk", "dateline", "updated_at"):
+            raise InvalidBody(name, "cannot be null")
+    try:
+        corrected = ArticleCreate.model_validate({**story.model_dump(mode="json"), **changes})
+    except ValidationError as exc:
+        raise invalid_body(exc) from exc
+    result = await ingest.save_story(session, corrected, now=utcnow(), change=ChangeKind.corrected)
+    return SaveOutcome(status=result.status, id=result.article_id, version=result.version)
+
+
+@router.delete("/{article_id}", summary="Kill a story", responses=problem_responses(401, 403, 404, 422, 503))
+async def kill_article(article_id: ArticlePath, session: WriteSessionDep, key: IngestKey) -> SaveOutcome:
+    """Cancel the story: it leaves every list, its body, quotes and mentions are no longer served, and its
+    tombstone (id, guid, headline, status `canceled`) stays. A killed story cannot be revived."""
+    result = await ingest.kill_story(session, article_id, now=utcnow())
+    return SaveOutcome(status=result.status, id=result.article_id, version=result.version)
+
+
+@router.get("/{article_id}/versions", summary="List a story's versions", responses=problem_responses(404, 422, 503))
+async def list_article_versions(article_id: ArticlePath, session: SessionDep) -> Page[VersionSummary]:
+    """Every version of the story, oldest first, with what kind of change made it and which fields changed."""
+    return Page(items=await articles.list_versions(session, article_id), next_cursor=None)
+
+
+@router.get(
+    "/{article_id}/versions/{version}",
+    summary="Get one version of a story",
+    responses=problem_responses(404, 422, 503),
+)
+async def get_article_version(
+    article_id: ArticlePath,
+    version: Annotated[int, Path(ge=1, le=MAX_ID, description="Version number.", examples=[1])],
+    session: SessionDep,
+) -> VersionPublic:
+    """The story as it stood in that version, in the ingest format."""
+    return await articles.get_version(session, article_id, version)

@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from app.models import ArticleStatus, QuoteKind
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Sort
+from app.pipeline.read import JSON, NINJS, TEXT
 from app.services.common import ArticleFilters, Match
 from app.services.quotes import QuoteFilters
 
@@ -204,3 +205,28 @@ def check_request(request: Request) -> None:
             errors.append({"type": "string_nul", "loc": ("path", name), "msg": "must not contain NUL characters"})
     if errors:
         raise RequestValidationError(errors)
+
+
+# Bodies read by hand, in any of three formats, are declared in OpenAPI here.
+STORY_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "A story in our JSON format, as IPTC ninjs 2.x, or as the text of a news page.",
+        "content": {
+            JSON: {"schema": {"$ref": "#/components/schemas/ArticleCreate"}},
+            NINJS: {"schema": {"type": "object", "description": "An IPTC ninjs 2.x document."}},
+            TEXT: {"schema": {"type": "string", "description": "An article page as copied from a news site."}},
+        },
+    }
+}
+
+
+GuidQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=255,
+        description="Wire guid for a text page (else one is derived from its headline and date), or for a JSON "
+        "or ninjs body that lacks one.",
+    ),
+]

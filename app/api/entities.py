@@ -3,10 +3,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.api.auth import IngestKey
 from app.api.deps import MAX_ID, ArticleFiltersDep, IdPageDep, PageDep, QuoteFiltersDep
-from app.db import SessionDep
+from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
-from app.models import ArticleSummary, EntityKind, EntityPublic, QuotePublic
+from app.models import ArticleSummary, EntityKind, EntityMerge, EntityPatch, EntityPublic, QuotePublic
 from app.pagination import Page, next_link
 from app.services import articles, entities, quotes
 from app.services.entities import EntityFilters
@@ -48,13 +49,13 @@ async def list_entities(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{entity_id}", summary="Get an entity", responses=problem_responses(404, 422, 503))
+@router.get("/{entity_id}", summary="Get an entity", responses=problem_responses(308, 404, 422, 503))
 async def get_entity(entity_id: EntityPath, session: SessionDep) -> EntityPublic:
     """One entity with its aliases, title, affiliation and counts."""
     return await entities.get_entity(session, entity_id)
 
 
-@router.get("/{entity_id}/quotes", summary="List an entity's quotes", responses=problem_responses(404, 422, 503))
+@router.get("/{entity_id}/quotes", summary="List an entity's quotes", responses=problem_responses(308, 404, 422, 503))
 async def list_entity_quotes(
     entity_id: EntityPath,
     request: Request,
@@ -97,3 +98,25 @@ async def list_entity_articles(
     )
     response.headers.update(next_link(request.url, cursor))
     return Page(items=items, next_cursor=cursor)
+
+
+@router.patch("/{entity_id}", summary="Edit an entity", responses=problem_responses(308, 401, 403, 404, 422, 503))
+async def update_entity(
+    entity_id: EntityPath, patch: EntityPatch, session: WriteSessionDep, key: IngestKey
+) -> EntityPublic:
+    """Add or remove aliases (Arabic or Latin), set names, title, kind, affiliation or Wikidata QID.
+    Later stories resolve speakers by the new names."""
+    return await entities.update_entity(session, entity_id, patch)
+
+
+@router.post(
+    "/{entity_id}/merge",
+    summary="Merge an entity into this one",
+    responses=problem_responses(308, 401, 403, 404, 422, 503),
+)
+async def merge_entity(
+    entity_id: EntityPath, merge: EntityMerge, session: WriteSessionDep, key: IngestKey
+) -> EntityPublic:
+    """Move the source entity's quotes, mentions and agency credits here and keep its names as aliases.
+    The source then answers 308 with this entity's URL."""
+    return await entities.merge_entities(session, entity_id, merge.source_id)

@@ -23,6 +23,7 @@ from app.models import (
     QuoteKind,
     Text,
     section_table,
+    utcnow,
 )
 from app.pipeline.normalize import normalize
 from app.services.store import QuoteRow, create_entity, create_section, entity_names, insert_article
@@ -136,6 +137,7 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
             )
 
     quotes_loaded = 0
+    now = utcnow()
     for article in corpus.articles:
         where = f"article {article.guid}"
         if article.section not in sections:
@@ -192,6 +194,7 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
             agency_ids=agency_ids,
             quotes=rows,
             mentions=mentions,
+            now=now,
         )
         quotes_loaded += len(rows)
     return {

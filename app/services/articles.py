@@ -10,12 +10,16 @@ from app.db import DbSession
 from app.errors import NotFound
 from app.models import (
     ArticlePublic,
+    ArticleStatus,
     ArticleSummary,
     EntityRef,
     Image,
     MentionPublic,
     Provenance,
+    VersionPublic,
+    VersionSummary,
     article_agency_table,
+    article_version_table,
     entity_table,
     mention_table,
     quote_table,
@@ -146,4 +150,50 @@ async def get_article(session: DbSession, public_id: str) -> ArticlePublic:
         ),
         quotes=await quotes_of_article(session, row.row_id),
         entities=[MentionPublic(entity=entity_ref(m), role=m.role, count=m.count) for m in mentions],
+    )
+
+
+_WITHHELD_FROM_KILLED = ("paragraphs", "summary", "images")
+
+
+async def _article_row(session: DbSession, public_id: str) -> Any:
+    row = (await session.execute(sa.select(a.c.id, a.c.status).where(a.c.public_id == public_id))).one_or_none()
+    if row is None:
+        raise NotFound(f"No article with id {public_id!r}.")
+    return row
+
+
+async def list_versions(session: DbSession, public_id: str) -> list[VersionSummary]:
+    row = await _article_row(session, public_id)
+    v = article_version_table
+    rows = await session.execute(
+        sa.select(v.c.version, v.c.change, v.c.changed_fields, v.c.created_at)
+        .where(v.c.article_id == row.id)
+        .order_by(v.c.version)
+    )
+    return [VersionSummary.model_validate(r, from_attributes=True) for r in rows]
+
+
+async def get_version(session: DbSession, public_id: str, version: int) -> VersionPublic:
+    row = await _article_row(session, public_id)
+    v = article_version_table
+    found = (
+        await session.execute(
+            sa.select(v.c.version, v.c.change, v.c.changed_fields, v.c.created_at, v.c.content).where(
+                v.c.article_id == row.id, v.c.version == version
+            )
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"Article {public_id!r} has no version {version}.")
+    content = dict(found.content)
+    if row.status == ArticleStatus.canceled.value:
+        for key in _WITHHELD_FROM_KILLED:
+            content.pop(key, None)
+    return VersionPublic(
+        version=found.version,
+        change=found.change,
+        changed_fields=found.changed_fields,
+        created_at=found.created_at,
+        content=content,
     )

@@ -7,12 +7,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import DbSession
-from app.errors import NotFound
+from app.errors import InvalidBody, MovedPermanently, NotFound
 from app.models import (
     ArticleStatus,
     EntityKind,
+    EntityPatch,
     EntityPublic,
     EntityRef,
+    article_agency_table,
     entity_name_table,
     entity_table,
     mention_table,
@@ -21,6 +23,7 @@ from app.models import (
 from app.pagination import cursor_id, decode_cursor, encode_cursor
 from app.pipeline.normalize import normalize
 from app.services.common import a
+from app.services.store import entity_names
 
 e = entity_table
 affiliation = entity_table.alias("affiliation")
@@ -91,7 +94,7 @@ async def list_entities(
     session: DbSession, *, filters: EntityFilters, cursor: str | None, limit: int
 ) -> tuple[list[EntityPublic], str | None]:
     """Entities in id order (the order they entered the catalogue)."""
-    stmt = _select()
+    stmt = _select().where(e.c.merged_into_id.is_(None))
     if filters.kinds:
         stmt = stmt.where(e.c.kind.in_([kind.value for kind in filters.kinds]))
     if filters.quoted is not None:
@@ -116,14 +119,106 @@ async def list_entities(
     return [_public(row) for row in rows], (encode_cursor(_ORDER, [rows[-1].id]) if more else None)
 
 
+def _moved(entity_id: int, survivor: int) -> MovedPermanently:
+    return MovedPermanently(f"Entity {entity_id} was merged into {survivor}.", f"/v1/entities/{survivor}")
+
+
 async def get_entity(session: DbSession, entity_id: int) -> EntityPublic:
     row = (await session.execute(_select().where(e.c.id == entity_id))).one_or_none()
     if row is None:
         raise NotFound(f"No entity with id {entity_id}.")
+    if row.merged_into_id is not None:
+        raise _moved(entity_id, row.merged_into_id)
     return _public(row)
 
 
 async def ensure_entity(session: DbSession, entity_id: int) -> None:
-    """404 unless the entity exists, for the routes nested under it."""
-    if (await session.execute(sa.select(e.c.id).where(e.c.id == entity_id))).first() is None:
+    """404 unless the entity exists (308 to the survivor if it was merged), for the routes under it."""
+    row = (await session.execute(sa.select(e.c.merged_into_id).where(e.c.id == entity_id))).one_or_none()
+    if row is None:
         raise NotFound(f"No entity with id {entity_id}.")
+    if row.merged_into_id is not None:
+        raise _moved(entity_id, row.merged_into_id)
+
+
+async def _write_names(session: DbSession, entity_id: int) -> None:
+    """Rebuild the lookup names of an entity from its canonical names and aliases."""
+    row = (await session.execute(sa.select(e.c.name_ar, e.c.name_en, e.c.aliases).where(e.c.id == entity_id))).one()
+    await session.execute(sa.delete(entity_name_table).where(entity_name_table.c.entity_id == entity_id))
+    names = entity_names(row.name_ar, row.name_en, row.aliases)
+    if names:
+        await session.execute(sa.insert(entity_name_table), [{"entity_id": entity_id, "norm": n} for n in names])
+
+
+async def update_entity(session: DbSession, entity_id: int, patch: EntityPatch) -> EntityPublic:
+    await ensure_entity(session, entity_id)
+    current = (await session.execute(sa.select(e.c.aliases).where(e.c.id == entity_id).with_for_update())).one()
+    values: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude={"add_aliases", "remove_aliases"})
+    if "kind" in values and values["kind"] is None:
+        raise InvalidBody("kind", "an entity must have a kind")
+    if values.get("kind") is not None:
+        values["kind"] = EntityKind(values["kind"]).value
+    if patch.affiliation_id is not None:
+        if patch.affiliation_id == entity_id:
+            raise InvalidBody("affiliation_id", "an entity cannot belong to itself")
+        await _require(session, patch.affiliation_id, "affiliation_id")
+    if patch.add_aliases or patch.remove_aliases:
+        drop = {normalize(name) for name in patch.remove_aliases}
+        kept = [name for name in current.aliases if normalize(name) not in drop]
+        values["aliases"] = list(dict.fromkeys([*kept, *patch.add_aliases]))
+    if values:
+        await session.execute(sa.update(e).where(e.c.id == entity_id).values(**values))
+    after = (await session.execute(sa.select(e.c.name_ar, e.c.name_en).where(e.c.id == entity_id))).one()
+    if not (after.name_ar or after.name_en):
+        raise InvalidBody("name_ar", "an entity needs an Arabic or an English name")
+    await _write_names(session, entity_id)
+    return await get_entity(session, entity_id)
+
+
+async def _require(session: DbSession, entity_id: int, field: str) -> Any:
+    row = (
+        await session.execute(
+            sa.select(e.c.id, e.c.name_ar, e.c.name_en, e.c.aliases, e.c.merged_into_id).where(e.c.id == entity_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise InvalidBody(field, f"no entity with id {entity_id}")
+    if row.merged_into_id is not None:
+        raise InvalidBody(field, f"entity {entity_id} was merged into {row.merged_into_id}")
+    return row
+
+
+async def merge_entities(session: DbSession, target_id: int, source_id: int) -> EntityPublic:
+    """Move the source's quotes, mentions, credits and names onto the target; the source then redirects."""
+    await ensure_entity(session, target_id)
+    if source_id == target_id:
+        raise InvalidBody("source_id", "an entity cannot be merged into itself")
+    source = await _require(session, source_id, "source_id")
+    target = (await session.execute(sa.select(e.c.aliases).where(e.c.id == target_id).with_for_update())).one()
+    await session.execute(
+        sa.update(quote_table).where(quote_table.c.speaker_id == source_id).values(speaker_id=target_id)
+    )
+    await session.execute(sa.update(e).where(e.c.affiliation_id == source_id).values(affiliation_id=target_id))
+    await session.execute(sa.update(e).where(e.c.merged_into_id == source_id).values(merged_into_id=target_id))
+    # Rows the target already has for the same article absorb the source's: counts add up.
+    m = mention_table
+    for row in (await session.execute(sa.select(m).where(m.c.entity_id == source_id))).all():
+        same = sa.and_(m.c.article_id == row.article_id, m.c.entity_id == target_id, m.c.role == row.role)
+        updated = await session.execute(sa.update(m).where(same).values(count=m.c.count + row.count))
+        if not updated.rowcount:  # type: ignore[attr-defined]
+            await session.execute(
+                sa.insert(m).values(article_id=row.article_id, entity_id=target_id, role=row.role, count=row.count)
+            )
+    await session.execute(sa.delete(m).where(m.c.entity_id == source_id))
+    c = article_agency_table
+    taken = sa.select(c.c.article_id).where(c.c.entity_id == target_id)
+    await session.execute(sa.delete(c).where(c.c.entity_id == source_id, c.c.article_id.in_(taken)))
+    await session.execute(sa.update(c).where(c.c.entity_id == source_id).values(entity_id=target_id))
+    aliases = [n for n in (source.name_ar, source.name_en, *source.aliases) if n]
+    await session.execute(
+        sa.update(e).where(e.c.id == target_id).values(aliases=list(dict.fromkeys([*target.aliases, *aliases])))
+    )
+    await session.execute(sa.update(e).where(e.c.id == source_id).values(merged_into_id=target_id))
+    await session.execute(sa.delete(entity_name_table).where(entity_name_table.c.entity_id == source_id))
+    await _write_names(session, target_id)
+    return await get_entity(session, target_id)

@@ -7,8 +7,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import DbSession
-from app.errors import NotFound
-from app.models import ArticleRef, QuoteInArticle, QuoteKind, QuotePublic, SpeakerRef, entity_table, quote_table
+from app.errors import InvalidBody, NotFound
+from app.models import (
+    ArticleRef,
+    AttributionMethod,
+    QuoteInArticle,
+    QuoteKind,
+    QuotePatch,
+    QuotePublic,
+    SpeakerRef,
+    entity_table,
+    quote_table,
+)
 from app.pagination import Sort, encode_cursor, keyset
 from app.services.common import SECTION_COLUMNS, ArticleFilters, a, article_conditions, s, section_ref
 
@@ -122,3 +132,46 @@ async def quotes_of_article(session: DbSession, article_id: int) -> list[QuoteIn
         .order_by(q.c.position, q.c.id)
     )
     return [QuoteInArticle(**_quote_fields(row)) for row in rows]
+
+
+async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch) -> QuotePublic:
+    """Apply an editor's correction; the quote becomes editor-attributed with full confidence."""
+    row = (
+        await session.execute(
+            sa.select(q.c.id, q.c.text, q.c.paragraph, a.c.body, a.c.status)
+            .join(a, a.c.id == q.c.article_id)
+            .where(q.c.id == quote_id)
+            .with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No quote with id {quote_id}.")
+    values: dict[str, Any] = {"method": AttributionMethod.editor.value, "confidence": 1.0}
+    if patch.text is not None:
+        place = next(
+            (
+                (index, start)
+                for index in [row.paragraph, *range(len(row.body))]
+                if index < len(row.body) and (start := row.body[index].find(patch.text)) >= 0
+            ),
+            None,
+        )
+        if place is None:
+            raise InvalidBody("text", "the corrected text does not occur in the article's body")
+        values |= {
+            "text": patch.text,
+            "paragraph": place[0],
+            "start_offset": place[1],
+            "end_offset": place[1] + len(patch.text),
+        }
+    if patch.speaker_id is not None:
+        speaker = (
+            await session.execute(sa.select(e.c.id, e.c.title, e.c.merged_into_id).where(e.c.id == patch.speaker_id))
+        ).one_or_none()
+        if speaker is None:
+            raise InvalidBody("speaker_id", f"no entity with id {patch.speaker_id}")
+        values |= {"speaker_id": speaker.merged_into_id or speaker.id, "speaker_title": speaker.title}
+    if patch.kind is not None:
+        values["kind"] = patch.kind.value
+    await session.execute(sa.update(q).where(q.c.id == quote_id).values(**values))
+    return await get_quote(session, quote_id)

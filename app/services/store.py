@@ -4,20 +4,26 @@ The caller's transaction (a request, or a batch such as the demo load)
 decides when to commit.
 """
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from app.db import DbSession
 from app.models import (
     ArticleCreate,
     AttributionMethod,
+    ChangeKind,
     EntityKind,
     MentionRole,
     QuoteKind,
     article_agency_table,
     article_table,
+    article_version_table,
     entity_name_table,
     entity_table,
     mention_table,
@@ -94,72 +100,63 @@ class QuoteRow:
     method: AttributionMethod = AttributionMethod.extracted
 
 
-async def insert_article(
-    session: DbSession,
-    data: ArticleCreate,
-    *,
-    section_id: int,
-    agency_ids: Sequence[int],
-    quotes: Sequence[QuoteRow],
-    mentions: dict[tuple[int, MentionRole], int],
-) -> int:
-    """Insert a new story with its agencies, quotes and mentions; returns its row id."""
-    p = data.provenance
-    result = await session.execute(
-        sa.insert(article_table)
-        .values(
-            public_id=public_id_for(data.guid),
-            guid=data.guid,
-            version=1,
-            language=data.language,
-            headline=data.headline,
-            summary=data.summary,
-            body=list(data.paragraphs),
-            byline=data.byline,
-            desk=data.desk,
-            dateline=data.dateline,
-            published_at=data.published_at,
-            updated_at=data.last_updated,
-            status=data.status.value,
-            section_id=section_id,
-            images=[image.model_dump(mode="json") for image in data.images],
-            original_language=p.original_language,
-            original_headline=p.original_headline,
-            agency_item_id=p.agency_item_id,
-            agency_url=str(p.agency_url) if p.agency_url else None,
-            translated_by=p.translated_by,
-            translation_method=p.translation_method.value if p.translation_method else None,
-        )
-        .returning(article_table.c.id)
-    )
-    article_id = int(result.scalar_one())
+def article_values(story: ArticleCreate, *, section_id: int, digest: str) -> dict[str, Any]:
+    """The article row's columns for a story's current version."""
+    p = story.provenance
+    return {
+        "language": story.language,
+        "headline": story.headline,
+        "summary": story.summary,
+        "body": list(story.paragraphs),
+        "byline": story.byline,
+        "desk": story.desk,
+        "dateline": story.dateline,
+        "published_at": story.published_at,
+        "updated_at": story.last_updated,
+        "status": story.status.value,
+        "section_id": section_id,
+        "images": [image.model_dump(mode="json") for image in story.images],
+        "original_language": p.original_language,
+        "original_headline": p.original_headline,
+        "agency_item_id": p.agency_item_id,
+        "agency_url": str(p.agency_url) if p.agency_url else None,
+        "translated_by": p.translated_by,
+        "translation_method": p.translation_method.value if p.translation_method else None,
+        "content_hash": digest,
+    }
+
+
+def quote_values(article_id: int, position: int, row: QuoteRow) -> dict[str, Any]:
+    return {
+        "article_id": article_id,
+        "position": position,
+        "text": row.text,
+        "kind": row.kind.value,
+        "cue": row.cue,
+        "speaker_id": row.speaker_id,
+        "speaker_mention": row.speaker_mention,
+        "speaker_title": row.speaker_title,
+        "paragraph": row.paragraph,
+        "start_offset": row.start,
+        "end_offset": row.end,
+        "confidence": row.confidence,
+        "method": row.method.value,
+    }
+
+
+async def write_agencies(session: DbSession, article_id: int, agency_ids: Sequence[int]) -> None:
+    """Replace the article's credited agencies, keeping their order."""
+    await session.execute(sa.delete(article_agency_table).where(article_agency_table.c.article_id == article_id))
     if agency_ids:
         await session.execute(
             sa.insert(article_agency_table),
             [{"article_id": article_id, "entity_id": e, "position": i} for i, e in enumerate(agency_ids)],
         )
-    if quotes:
-        await session.execute(
-            sa.insert(quote_table),
-            [
-                {
-                    "article_id": article_id,
-                    "position": i,
-                    "text": q.text,
-                    "kind": q.kind.value,
-                    "cue": q.cue,
-                    "speaker_id": q.speaker_id,
-                    "speaker_mention": q.speaker_mention,
-                    "speaker_title": q.speaker_title,
-                    "paragraph": q.paragraph,
-                    "start_offset": q.start,
-                    "end_offset": q.end,
-                    "confidence": q.confidence,
-                    "method": q.method.value,
-                }
-                for i, q in enumerate(quotes)
-            ],
-        )
+
+
+async def write_mentions(session: DbSession, article_id: int, mentions: dict[tuple[int, MentionRole], int]) -> None:
+    """Replace the article's mentions."""
+    await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == article_id))
     if mentions:
         await session.execute(
             sa.insert(mention_table),
@@ -168,4 +165,63 @@ async def insert_article(
                 for (e, role), n in mentions.items()
             ],
         )
+
+
+async def insert_article(
+    session: DbSession,
+    story: ArticleCreate,
+    *,
+    section_id: int,
+    agency_ids: Sequence[int],
+    quotes: Sequence[QuoteRow],
+    mentions: dict[tuple[int, MentionRole], int],
+    now: datetime,
+) -> int:
+    """Insert a new story as version 1 with its agencies, quotes and mentions; returns its row id."""
+    # Subclasses (the demo's annotated stories) carry extras that are not part of the story.
+    content = story.model_dump(mode="json", include=set(ArticleCreate.model_fields))
+    digest = content_hash(content)
+    result = await session.execute(
+        sa.insert(article_table)
+        .values(
+            public_id=public_id_for(story.guid),
+            guid=story.guid,
+            version=1,
+            **article_values(story, section_id=section_id, digest=digest),
+        )
+        .returning(article_table.c.id)
+    )
+    article_id = int(result.scalar_one())
+    await write_agencies(session, article_id, agency_ids)
+    await write_mentions(session, article_id, mentions)
+    if quotes:
+        await session.execute(sa.insert(quote_table), [quote_values(article_id, i, q) for i, q in enumerate(quotes)])
+    await add_version(session, article_id, 1, ChangeKind.created, [], content, digest, now)
     return article_id
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+async def add_version(
+    session: DbSession,
+    article_id: int,
+    version: int,
+    change: ChangeKind,
+    changed: list[str],
+    content: dict[str, Any],
+    digest: str,
+    now: datetime,
+) -> None:
+    await session.execute(
+        sa.insert(article_version_table).values(
+            article_id=article_id,
+            version=version,
+            change=change.value,
+            changed_fields=changed,
+            content=content,
+            content_hash=digest,
+            created_at=now,
+        )
+    )

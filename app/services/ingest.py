@@ -1,0 +1,477 @@
+"""Storing stories: one version per change, quotes re-extracted, the catalogue grown.
+
+`save_story` is the single write path for new stories, resent stories and
+editors' corrections; `kill_story` turns a story into a tombstone. Both only
+flush: the caller's transaction commits.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.db import DbSession
+from app.errors import AppError, NotFound
+from app.models import (
+    ArticleCreate,
+    ArticleStatus,
+    AttributionMethod,
+    ChangeKind,
+    EntityKind,
+    MentionRole,
+    QuoteKind,
+    article_table,
+    article_version_table,
+    entity_table,
+    mention_table,
+    public_id_for,
+    quote_table,
+    section_table,
+)
+from app.pipeline.analyse import extract_report, find_mentions, name_key
+from app.pipeline.extract import ExtractedQuote, KnownEntity, Speaker, extract_quotes
+from app.pipeline.normalize import normalize, slugify
+from app.services.store import (
+    QuoteRow,
+    add_version,
+    article_values,
+    content_hash,
+    create_entity,
+    create_section,
+    quote_values,
+    write_agencies,
+    write_mentions,
+)
+
+a = article_table
+q = quote_table
+
+
+class StoryKilled(AppError):
+    status = 409
+    slug = "story-killed"
+    title = "Story was killed"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    status: str  # created, updated, corrected or unchanged
+    article_id: str
+    version: int
+
+
+@dataclass
+class Catalogue:
+    """What the entity catalogue knows, for resolving names as a story writes them."""
+
+    known: list[KnownEntity] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)  # name_key of a name or alias → entity id
+    kinds: dict[int, EntityKind] = field(default_factory=dict)
+    slugs: dict[str, int] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+
+    def add(self, entity_id: int, slug: str, kind: EntityKind, names: Sequence[str], title: str | None) -> None:
+        self.kinds[entity_id] = kind
+        self.names[entity_id] = names[0] if names else slug
+        self.slugs[slug] = entity_id
+        for name in names:
+            self.ids.setdefault(name_key(name), entity_id)
+        if names:
+            self.known.append(KnownEntity(name=names[0], kind=kind.value, aliases=tuple(names[1:]), title=title))
+
+
+async def load_catalogue(session: DbSession) -> Catalogue:
+    """Every live entity with its names (merged ones resolve through their survivor's aliases)."""
+    e = entity_table
+    rows = await session.execute(
+        sa.select(e.c.id, e.c.slug, e.c.kind, e.c.name_ar, e.c.name_en, e.c.aliases, e.c.title)
+        .where(e.c.merged_into_id.is_(None))
+        .order_by(e.c.id)
+    )
+    catalogue = Catalogue()
+    for row in rows:
+        names = [n for n in (row.name_ar, row.name_en, *row.aliases) if n]
+        catalogue.add(row.id, row.slug, EntityKind(row.kind), names, row.title)
+    return catalogue
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    """Extracted spans are free text: keep them within their columns rather than fail the story."""
+    return text[:limit] if text else None
+
+
+def _is_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+async def _unique_slug(session: DbSession, catalogue: Catalogue, name: str) -> str:
+    base = slugify(name)[:100]
+    candidate, n = base, 1
+    while (
+        candidate in catalogue.slugs
+        or (await session.execute(sa.select(entity_table.c.id).where(entity_table.c.slug == candidate))).first()
+    ):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+async def resolve_entity(
+    session: DbSession,
+    catalogue: Catalogue,
+    name: str,
+    kind: EntityKind,
+    *,
+    title: str | None = None,
+    wikidata_qid: str | None = None,
+) -> int:
+    """The catalogue entity a name refers to; a name never seen before becomes a new entity."""
+    name = name[:300]
+    if name in catalogue.slugs:
+        return catalogue.slugs[name]
+    found = catalogue.ids.get(name_key(name))
+    if found is not None:
+        return found
+    slug = await _unique_slug(session, catalogue, name)
+    arabic = _is_arabic(name)
+    entity_id = await create_entity(
+        session,
+        slug=slug,
+        kind=kind,
+        name_ar=name if arabic else None,
+        name_en=None if arabic else name,
+        title=_clip(title, 300),
+        wikidata_qid=wikidata_qid,
+    )
+    catalogue.add(entity_id, slug, kind, [name], title)
+    return entity_id
+
+
+async def resolve_section(session: DbSession, label: str) -> int:
+    """A section by slug or by its Arabic or English name; a new name makes a new section."""
+    s = section_table
+    rows = (await session.execute(sa.select(s.c.id, s.c.slug, s.c.name_ar, s.c.name_en))).all()
+    wanted = normalize(label)
+    for row in rows:
+        if label == row.slug or wanted in (normalize(row.name_ar), normalize(row.name_en)):
+            return int(row.id)
+    slug = slugify(label)[:64]
+    taken = {row.slug for row in rows}
+    base, n = slug, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base[:60]}-{n}"
+    # Only one name is known; it stands in for both until an editor adds the other.
+    return await create_section(session, slug=slug, name_ar=label, name_en=label)
+
+
+def _speaker_kind(speaker: Speaker) -> EntityKind:
+    try:
+        return EntityKind(speaker.kind)
+    except ValueError:
+        return EntityKind.person
+
+
+def _locate(paragraphs: Sequence[str], text: str, near: int) -> tuple[int, int] | None:
+    """Where an editor's quote text stands in the new body, preferring its old paragraph."""
+    order = (
+        [near, *(i for i in range(len(paragraphs)) if i != near)] if near < len(paragraphs) else range(len(paragraphs))
+    )
+    for index in order:
+        start = paragraphs[index].find(text)
+        if start >= 0:
+            return index, start
+    return None
+
+
+async def _quote_rows(
+    session: DbSession,
+    catalogue: Catalogue,
+    story: ArticleCreate,
+    extracted: Sequence[ExtractedQuote],
+    editor_rows: Sequence[Any],
+) -> list[QuoteRow]:
+    """Extracted quotes with resolved speakers, with editors' corrections kept where their text survives."""
+    rows: list[QuoteRow] = []
+    for old in editor_rows:
+        place = _locate(story.paragraphs, old.text, old.paragraph)
+        if place is not None:
+            rows.append(
+                QuoteRow(
+                    old.text,
+                    QuoteKind(old.kind),
+                    old.cue,
+                    old.speaker_id,
+                    old.speaker_mention,
+                    old.speaker_title,
+                    place[0],
+                    place[1],
+                    place[1] + len(old.text),
+                    old.confidence,
+                    AttributionMethod.editor,
+                )
+            )
+    kept = [(r.paragraph, r.start, r.end) for r in rows]
+    for quote in extracted:
+        if any(p == quote.paragraph and s < quote.end and quote.start < e for p, s, e in kept):
+            continue  # an editor already decided what this span is
+        speaker_id = None
+        if quote.speaker is not None:
+            speaker_id = await resolve_entity(
+                session, catalogue, quote.speaker.name, _speaker_kind(quote.speaker), title=quote.speaker.title
+            )
+        rows.append(
+            QuoteRow(
+                quote.text,
+                QuoteKind(quote.kind),
+                _clip(quote.cue, 100),
+                speaker_id,
+                _clip(quote.mention, 300),
+                _clip(quote.speaker.title, 300) if quote.speaker else None,
+                quote.paragraph,
+                quote.start,
+                quote.end,
+                quote.confidence,
+                AttributionMethod.extracted,
+            )
+        )
+    rows.sort(key=lambda r: (r.paragraph, r.start))
+    return rows
+
+
+async def _mentions(
+    session: DbSession, catalogue: Catalogue, story: ArticleCreate, quotes: Sequence[QuoteRow]
+) -> dict[tuple[int, MentionRole], int]:
+    for tag in story.entities:
+        await resolve_entity(session, catalogue, tag.name, tag.kind, wikidata_qid=tag.wikidata_qid)
+    found = find_mentions([*story.paragraphs, story.dateline or ""], catalogue.ids)
+    mentions: dict[tuple[int, MentionRole], int] = {}
+    spoken = Counter(row.speaker_id for row in quotes if row.speaker_id is not None)
+    for entity_id, n in spoken.items():
+        mentions[(entity_id, MentionRole.speaker)] = max(n, found.get(entity_id, 0))
+    for entity_id, n in found.items():
+        if entity_id in spoken:
+            continue
+        role = MentionRole.place if catalogue.kinds.get(entity_id) is EntityKind.place else MentionRole.subject
+        mentions[(entity_id, role)] = n
+    for tag in story.entities:
+        entity_id = catalogue.ids[name_key(tag.name)]
+        if entity_id not in spoken:
+            mentions.setdefault((entity_id, tag.role), max(1, found.get(entity_id, 0)))
+    return mentions
+
+
+def _dialect_insert(session: DbSession) -> Any:
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+async def _lock_article(session: DbSession, guid: str) -> Any:
+    return (
+        await session.execute(
+            sa.select(a.c.id, a.c.public_id, a.c.version, a.c.status, a.c.content_hash)
+            .where(a.c.guid == guid)
+            .with_for_update()
+        )
+    ).one_or_none()
+
+
+async def save_story(
+    session: DbSession, story: ArticleCreate, *, now: datetime, change: ChangeKind | None = None
+) -> SaveResult:
+    """Create the story, or add a version if its content changed; a resend of the same content is a no-op.
+
+    Concurrent saves of one guid are safe: the insert is `ON CONFLICT DO NOTHING`, and the loser
+    locks the winner's row and carries on as an update.
+    """
+    content = story.model_dump(mode="json")
+    digest = content_hash(content)
+    current = await _lock_article(session, story.guid)
+    section_id = await resolve_section(session, story.section)
+    if current is None:
+        insert = _dialect_insert(session)
+        inserted = (
+            await session.execute(
+                insert(a)
+                .values(
+                    public_id=public_id_for(story.guid),
+                    guid=story.guid,
+                    version=1,
+                    **article_values(story, section_id=section_id, digest=digest),
+                )
+                .on_conflict_do_nothing(index_elements=["guid"])
+                .returning(a.c.id)
+            )
+        ).first()
+        if inserted is None:
+            current = await _lock_article(session, story.guid)
+        else:
+            await _write_parts(session, inserted.id, story, editor_rows=[])
+            await add_version(session, inserted.id, 1, ChangeKind.created, [], content, digest, now)
+            return SaveResult("created", public_id_for(story.guid), 1)
+    assert current is not None
+    if current.status == ArticleStatus.canceled.value:
+        raise StoryKilled(f"Story {story.guid!r} was killed; a killed story cannot be revived.")
+    if current.content_hash == digest:
+        return SaveResult("unchanged", current.public_id, current.version)
+    previous = (
+        await session.execute(
+            sa.select(article_version_table.c.content)
+            .where(article_version_table.c.article_id == current.id)
+            .order_by(article_version_table.c.version.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none() or {}
+    changed = sorted(key for key in content.keys() | previous.keys() if content.get(key) != previous.get(key))
+    version = current.version + 1
+    await session.execute(
+        sa.update(a)
+        .where(a.c.id == current.id)
+        .values(version=version, **article_values(story, section_id=section_id, digest=digest))
+    )
+    editor_rows = (
+        await session.execute(
+            sa.select(q).where(q.c.article_id == current.id, q.c.method == AttributionMethod.editor.value)
+        )
+    ).all()
+    await _write_parts(session, current.id, story, editor_rows=editor_rows)
+    kind = change or ChangeKind.updated
+    await add_version(session, current.id, version, kind, changed, content, digest, now)
+    return SaveResult(kind.value, current.public_id, version)
+
+
+async def _write_parts(
+    session: DbSession, article_id: int, story: ArticleCreate, *, editor_rows: Sequence[Any]
+) -> None:
+    """Agencies, quotes and mentions of the story's current version."""
+    catalogue = await load_catalogue(session)
+    extracted = extract_quotes(story.paragraphs, story.language, catalogue.known)
+    rows = await _quote_rows(session, catalogue, story, extracted, editor_rows)
+    mentions = await _mentions(session, catalogue, story, rows)
+    agencies = list(
+        dict.fromkeys([await resolve_entity(session, catalogue, name, EntityKind.agency) for name in story.agencies])
+    )
+
+    await write_agencies(session, article_id, agencies)
+    await write_mentions(session, article_id, mentions)
+    await _replace_quotes(session, article_id, rows)
+
+
+async def _replace_quotes(session: DbSession, article_id: int, rows: Sequence[QuoteRow]) -> None:
+    """Write the new quote set, keeping the id of every quote whose text is unchanged.
+
+    Partners link to quote ids; a resend that only fixes a typo elsewhere must not renumber them.
+    """
+    existing = (await session.execute(sa.select(q.c.id, q.c.text).where(q.c.article_id == article_id))).all()
+    free: dict[str, list[int]] = {}
+    for old in existing:
+        free.setdefault(normalize(old.text), []).append(old.id)
+    inserts = []
+    for position, row in enumerate(rows):
+        values = quote_values(article_id, position, row)
+        same = free.get(normalize(row.text))
+        if same:
+            await session.execute(sa.update(q).where(q.c.id == same.pop(0)).values(**values))
+        else:
+            inserts.append(values)
+    leftover = [quote_id for ids in free.values() for quote_id in ids]
+    if leftover:
+        await session.execute(sa.delete(q).where(q.c.id.in_(leftover)))
+    if inserts:
+        await session.execute(sa.insert(q), inserts)
+
+
+async def current_content(session: DbSession, public_id: str) -> ArticleCreate:
+    """The latest stored content of a story, for corrections; 409 once it was killed."""
+    row = (
+        await session.execute(
+            sa.select(article_version_table.c.content, a.c.status)
+            .join(a, a.c.id == article_version_table.c.article_id)
+            .where(a.c.public_id == public_id)
+            .order_by(article_version_table.c.version.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No article with id {public_id!r}.")
+    if row.status == ArticleStatus.canceled.value:
+        raise StoryKilled(f"Story {public_id!r} was killed; it can no longer be corrected.")
+    return ArticleCreate.model_validate(row.content)
+
+
+async def kill_story(session: DbSession, public_id: str, *, now: datetime) -> SaveResult:
+    """Cancel a story: it leaves every list and its body and quotes go; the tombstone stays."""
+    row = (
+        await session.execute(
+            sa.select(a.c.id, a.c.version, a.c.status, a.c.guid).where(a.c.public_id == public_id).with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No article with id {public_id!r}.")
+    if row.status == ArticleStatus.canceled.value:
+        return SaveResult("unchanged", public_id, row.version)
+    content = {"guid": row.guid, "status": ArticleStatus.canceled.value}
+    digest = content_hash(content)
+    version = row.version + 1
+    await session.execute(
+        sa.update(a)
+        .where(a.c.id == row.id)
+        .values(
+            version=version,
+            status=ArticleStatus.canceled.value,
+            body=[],
+            images=[],
+            summary=None,
+            content_hash=digest,
+            updated_at=now,
+        )
+    )
+    await session.execute(sa.delete(q).where(q.c.article_id == row.id))
+    await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == row.id))
+    await add_version(session, row.id, version, ChangeKind.killed, ["status"], content, digest, now)
+    return SaveResult(ChangeKind.killed.value, public_id, version)
+
+
+async def describe(session: DbSession, story: ArticleCreate) -> dict[str, Any]:
+    """What the pipeline makes of a story, resolved against the catalogue, with nothing stored."""
+    catalogue = await load_catalogue(session)
+    quotes = extract_quotes(story.paragraphs, story.language, catalogue.known)
+    found = find_mentions([*story.paragraphs, story.dateline or ""], catalogue.ids)
+    entities: dict[str, dict[str, Any]] = {}
+    for quote in quotes:
+        if quote.speaker is None:
+            continue
+        entity_id = catalogue.ids.get(name_key(quote.speaker.name))
+        entry = entities.setdefault(
+            quote.speaker.ref,
+            {
+                "id": entity_id,
+                "name": quote.speaker.name,
+                "kind": quote.speaker.kind,
+                "title": quote.speaker.title,
+                "role": MentionRole.speaker.value,
+                "count": found.get(entity_id, 0) if entity_id else 0,
+                "quotes": 0,
+            },
+        )
+        entry["quotes"] += 1
+    speakers = {entry["id"] for entry in entities.values()}
+    for entity_id, n in found.items():
+        if entity_id in speakers:
+            continue
+        kind = catalogue.kinds[entity_id]
+        role = MentionRole.place if kind is EntityKind.place else MentionRole.subject
+        entities[f"id:{entity_id}"] = {
+            "id": entity_id,
+            "name": catalogue.names[entity_id],
+            "kind": kind.value,
+            "title": None,
+            "role": role.value,
+            "count": n,
+            "quotes": 0,
+        }
+    return extract_report(story, quotes, list(entities.values()))
