@@ -68,12 +68,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_sync_engine(url: str) -> sa.Engine:
+def _no_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def create_sync_engine(url: str, *, foreign_keys: bool = True) -> sa.Engine:
+    """`foreign_keys=False` is for migrations: SQLite rebuilds a table to alter it, which a
+    referenced table cannot survive with foreign keys enforced."""
     if make_url(url).get_backend_name() == "sqlite":
         # Requests share the event loop, so a checkout must never wait for a
         # connection another request holds: the pool grows instead.
         engine = sa.create_engine(sync_url(url), pool_size=10, max_overflow=-1)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        if not foreign_keys:
+            sa.event.listen(engine, "connect", _no_foreign_keys)
         return engine
     return sa.create_engine(sync_url(url), pool_pre_ping=True)
 

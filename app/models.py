@@ -189,6 +189,8 @@ class EntityName(SQLModel, table=True):
 
     entity_id: int = DBField(foreign_key="entity.id", primary_key=True, ondelete="CASCADE")
     norm: str = DBField(primary_key=True, max_length=300)
+    # A story's words find the names that can occur in it, without reading the whole catalogue.
+    first: str = DBField(max_length=300, index=True)
 
 
 # An entity as embedded in other resources.

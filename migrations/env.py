@@ -42,7 +42,9 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_sync_engine(config.attributes.get("database_url") or get_settings().database_url)
+    engine = create_sync_engine(
+        config.attributes.get("database_url") or get_settings().database_url, foreign_keys=False
+    )
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

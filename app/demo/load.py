@@ -25,7 +25,7 @@ from app.models import (
     section_table,
     utcnow,
 )
-from app.pipeline.normalize import normalize
+from app.pipeline.analyse import find_mentions, tokens
 from app.services.store import QuoteRow, create_entity, create_section, entity_names, insert_article
 
 
@@ -96,10 +96,6 @@ def read_corpus() -> CorpusFile:
     return merged
 
 
-def _count(haystack: str, names: set[str]) -> int:
-    return max((haystack.count(name) for name in names), default=0)
-
-
 async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
     """Insert the corpus into an empty database; returns counts of what was loaded."""
     sections: dict[str, int] = {}
@@ -110,7 +106,7 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
         )
 
     entities: dict[str, int] = {}
-    names: dict[str, set[str]] = {}
+    names: dict[str, str] = {}  # name key → entity key, as the ingest path counts mentions
     keys = Counter(e.key for e in corpus.entities)
     if duplicates := [key for key, n in keys.items() if n > 1]:
         raise CorpusError(f"duplicate entity keys: {duplicates}")
@@ -126,7 +122,8 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
             title=entity_seed.title,
             wikidata_qid=entity_seed.wikidata_qid,
         )
-        names[entity_seed.key] = entity_names(entity_seed.name_ar, entity_seed.name_en, entity_seed.aliases)
+        for key in entity_names(entity_seed.name_ar, entity_seed.name_en, entity_seed.aliases):
+            names.setdefault(key, entity_seed.key)
     for entity_seed in corpus.entities:
         if entity_seed.affiliation:
             if entity_seed.affiliation not in entities:
@@ -142,7 +139,7 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
         where = f"article {article.guid}"
         if article.section not in sections:
             raise CorpusError(f"{where}: unknown section {article.section!r}")
-        body = normalize("\n".join(article.paragraphs))
+        found = find_mentions(tokens(article.paragraphs), names)
         rows: list[QuoteRow] = []
         mentions: dict[tuple[int, MentionRole], int] = {}
         for quote in article.quotes:
@@ -160,8 +157,8 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
                 if quote.speaker not in entities:
                     raise CorpusError(f"{where}: unknown speaker {quote.speaker!r}")
                 speaker_id = entities[quote.speaker]
-                key = (speaker_id, MentionRole.speaker)
-                mentions[key] = max(mentions.get(key, 0) + 1, _count(body, names[quote.speaker]))
+                spoken = (speaker_id, MentionRole.speaker)
+                mentions[spoken] = max(mentions.get(spoken, 0) + 1, found.get(quote.speaker, 0))
             rows.append(
                 QuoteRow(
                     text=quote.text,
@@ -180,7 +177,7 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
         for mention in article.mentions:
             if mention.entity not in entities:
                 raise CorpusError(f"{where}: unknown mentioned entity {mention.entity!r}")
-            mentions[(entities[mention.entity], mention.role)] = max(1, _count(body, names[mention.entity]))
+            mentions[(entities[mention.entity], mention.role)] = max(1, found.get(mention.entity, 0))
         agency_ids = []
         for agency in article.agencies:
             if agency not in entities:

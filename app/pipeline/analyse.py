@@ -26,31 +26,52 @@ def name_key(name: str) -> str:
     return " ".join(_WORD.findall(normalize(name)))
 
 
-def find_mentions(paragraphs: Sequence[str], names: Mapping[str, T]) -> Counter[T]:
-    """How often each catalogue entry is named, longest name first, each word counted once.
+def first_word(key: str) -> str:
+    """The word a name key starts with: the catalogue is searched by it."""
+    return key.split(" ", 1)[0]
+
+
+def tokens(texts: Sequence[str]) -> list[list[str]]:
+    """The normalised words of each text, computed once for the lookups below."""
+    return [_WORD.findall(normalize(text)) for text in texts]
+
+
+def story_words(texts: Sequence[Sequence[str]]) -> set[str]:
+    """Every word of the texts, bare and without Arabic clitics, as candidates for a name's first word.
+
+    Looking names up by these finds every catalogue entry a story can mention, at a cost that grows
+    with the story rather than with the catalogue.
+    """
+    words = {word for text in texts for word in text}
+    words |= {_CLITIC.sub("", word, count=1) for word in words}
+    words.discard("")
+    return words
+
+
+def find_mentions(texts: Sequence[Sequence[str]], names: Mapping[str, T]) -> Counter[T]:
+    """How often each catalogue entry is named in the tokenised texts, longest name first, each word once.
 
     `names` maps `name_key(name)` to whatever identifies the entry (an id).
     """
-    longest = max((key.count(" ") + 1 for key in names), default=0)
-    longest = min(longest, MAX_NAME_WORDS)
+    firsts = {first_word(key) for key in names}
+    longest = min(max((key.count(" ") + 1 for key in names), default=0), MAX_NAME_WORDS)
     found: Counter[T] = Counter()
-    if not longest:
-        return found
-    for paragraph in paragraphs:
-        words = _WORD.findall(normalize(paragraph))
+    for words in texts:
         i = 0
         while i < len(words):
             step = 1
-            for n in range(min(longest, len(words) - i), 0, -1):
-                phrase = " ".join(words[i : i + n])
-                hit = names.get(phrase)
-                if hit is None:
-                    bare = _CLITIC.sub("", phrase, count=1)
-                    hit = names.get(bare) if bare != phrase else None
-                if hit is not None:
-                    found[hit] += 1
-                    step = n
-                    break
+            word = words[i]
+            if word in firsts or _CLITIC.sub("", word, count=1) in firsts:
+                for n in range(min(longest, len(words) - i), 0, -1):
+                    phrase = " ".join(words[i : i + n])
+                    hit = names.get(phrase)
+                    if hit is None:
+                        bare = _CLITIC.sub("", phrase, count=1)
+                        hit = names.get(bare) if bare != phrase else None
+                    if hit is not None:
+                        found[hit] += 1
+                        step = n
+                        break
             i += step
     return found
 

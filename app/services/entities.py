@@ -21,9 +21,10 @@ from app.models import (
     quote_table,
 )
 from app.pagination import cursor_id, decode_cursor, encode_cursor
+from app.pipeline.analyse import name_key
 from app.pipeline.normalize import normalize
 from app.services.common import a
-from app.services.store import entity_names
+from app.services.store import write_entity_names
 
 e = entity_table
 affiliation = entity_table.alias("affiliation")
@@ -105,7 +106,7 @@ async def list_entities(
         )
         stmt = stmt.where(quoted if filters.quoted else ~quoted)
     if filters.name_prefix:
-        prefix = _escape_like(normalize(filters.name_prefix)) + "%"
+        prefix = _escape_like(name_key(filters.name_prefix)) + "%"
         stmt = stmt.where(
             sa.exists().where(
                 entity_name_table.c.entity_id == e.c.id, entity_name_table.c.norm.like(prefix, escape="\\")
@@ -144,10 +145,7 @@ async def ensure_entity(session: DbSession, entity_id: int) -> None:
 async def _write_names(session: DbSession, entity_id: int) -> None:
     """Rebuild the lookup names of an entity from its canonical names and aliases."""
     row = (await session.execute(sa.select(e.c.name_ar, e.c.name_en, e.c.aliases).where(e.c.id == entity_id))).one()
-    await session.execute(sa.delete(entity_name_table).where(entity_name_table.c.entity_id == entity_id))
-    names = entity_names(row.name_ar, row.name_en, row.aliases)
-    if names:
-        await session.execute(sa.insert(entity_name_table), [{"entity_id": entity_id, "norm": n} for n in names])
+    await write_entity_names(session, entity_id, row.name_ar, row.name_en, row.aliases)
 
 
 async def update_entity(session: DbSession, entity_id: int, patch: EntityPatch) -> EntityPublic:

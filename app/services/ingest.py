@@ -26,13 +26,14 @@ from app.models import (
     QuoteKind,
     article_table,
     article_version_table,
+    entity_name_table,
     entity_table,
     mention_table,
     public_id_for,
     quote_table,
     section_table,
 )
-from app.pipeline.analyse import extract_report, find_mentions, name_key
+from app.pipeline.analyse import extract_report, find_mentions, name_key, story_words, tokens
 from app.pipeline.extract import ExtractedQuote, KnownEntity, Speaker, extract_quotes
 from app.pipeline.normalize import normalize, slugify
 from app.services.store import (
@@ -49,6 +50,8 @@ from app.services.store import (
 
 a = article_table
 q = quote_table
+# Parameters per IN list: well under SQLite's and asyncpg's limits.
+_CHUNK = 1000
 
 
 class StoryKilled(AppError):
@@ -74,29 +77,92 @@ class Catalogue:
     slugs: dict[str, int] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
 
-    def add(self, entity_id: int, slug: str, kind: EntityKind, names: Sequence[str], title: str | None) -> None:
+    def add(
+        self,
+        entity_id: int,
+        slug: str,
+        kind: EntityKind,
+        names: Sequence[str],
+        title: str | None,
+        keys: Sequence[str] | None = None,
+    ) -> None:
+        """Add an entity; `keys` are its names' keys when they are already at hand (stored in entity_name)."""
         self.kinds[entity_id] = kind
         self.names[entity_id] = names[0] if names else slug
         self.slugs[slug] = entity_id
-        for name in names:
-            self.ids.setdefault(name_key(name), entity_id)
+        for key in [name_key(name) for name in names] if keys is None else keys:
+            self.ids.setdefault(key, entity_id)
         if names:
             self.known.append(KnownEntity(name=names[0], kind=kind.value, aliases=tuple(names[1:]), title=title))
 
 
-async def load_catalogue(session: DbSession) -> Catalogue:
-    """Every live entity with its names (merged ones resolve through their survivor's aliases)."""
+async def _ids_by(session: DbSession, column: sa.ColumnElement[str], values: Sequence[str]) -> set[int]:
+    ids: set[int] = set()
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        ids.update(
+            row[0] for row in await session.execute(sa.select(entity_name_table.c.entity_id).where(column.in_(chunk)))
+        )
+    return ids
+
+
+async def _load(session: DbSession, catalogue: Catalogue, condition: sa.ColumnElement[bool]) -> None:
+    """Add the live entities matching `condition`; merged ones live on as their survivor's aliases."""
     e = entity_table
     rows = await session.execute(
         sa.select(e.c.id, e.c.slug, e.c.kind, e.c.name_ar, e.c.name_en, e.c.aliases, e.c.title)
-        .where(e.c.merged_into_id.is_(None))
+        .where(condition, e.c.merged_into_id.is_(None))
         .order_by(e.c.id)
     )
+    fresh = [row for row in rows if row.id not in catalogue.kinds]
+    keys: dict[int, list[str]] = {row.id: [] for row in fresh}
+    n = entity_name_table
+    ids = sorted(keys)
+    for start in range(0, len(ids), _CHUNK):
+        found = await session.execute(
+            sa.select(n.c.entity_id, n.c.norm).where(n.c.entity_id.in_(ids[start : start + _CHUNK]))
+        )
+        for name_row in found:
+            keys[name_row.entity_id].append(name_row.norm)
+    for row in fresh:
+        names = [name for name in (row.name_ar, row.name_en, *row.aliases) if name]
+        catalogue.add(row.id, row.slug, EntityKind(row.kind), names, row.title, keys[row.id])
+
+
+async def load_catalogue(session: DbSession, texts: Sequence[Sequence[str]], slugs: Sequence[str] = ()) -> Catalogue:
+    """The entities that can occur in the tokenised texts (found by a name's first word), and those named by slug.
+
+    The cost grows with the story, not with the catalogue.
+    """
+    ids = await _ids_by(session, entity_name_table.c.first, sorted(story_words(texts)))
     catalogue = Catalogue()
-    for row in rows:
-        names = [n for n in (row.name_ar, row.name_en, *row.aliases) if n]
-        catalogue.add(row.id, row.slug, EntityKind(row.kind), names, row.title)
+    if ids or slugs:
+        await _load(
+            session, catalogue, sa.or_(entity_table.c.id.in_(sorted(ids)), entity_table.c.slug.in_(list(slugs)))
+        )
     return catalogue
+
+
+async def include_names(session: DbSession, catalogue: Catalogue, names: Sequence[str]) -> None:
+    """Add the entities known by these names, for speakers named otherwise than the text words them."""
+    missing = sorted({key for name in names if (key := name_key(name)) and key not in catalogue.ids})
+    if missing:
+        ids = await _ids_by(session, entity_name_table.c.norm, missing)
+        if ids:
+            await _load(session, catalogue, entity_table.c.id.in_(sorted(ids)))
+
+
+@dataclass(frozen=True)
+class _Words:
+    """A story's text tokenised once: the body (where mentions are counted) and everything that names."""
+
+    body: list[list[str]]
+    all: list[list[str]]
+
+    @classmethod
+    def of(cls, story: ArticleCreate) -> "_Words":
+        body = tokens([*story.paragraphs, story.dateline or ""])
+        return cls(body, body + tokens([*story.agencies, *(tag.name for tag in story.entities)]))
 
 
 def _clip(text: str | None, limit: int) -> str | None:
@@ -244,11 +310,11 @@ async def _quote_rows(
 
 
 async def _mentions(
-    session: DbSession, catalogue: Catalogue, story: ArticleCreate, quotes: Sequence[QuoteRow]
+    session: DbSession, catalogue: Catalogue, story: ArticleCreate, words: _Words, quotes: Sequence[QuoteRow]
 ) -> dict[tuple[int, MentionRole], int]:
     for tag in story.entities:
         await resolve_entity(session, catalogue, tag.name, tag.kind, wikidata_qid=tag.wikidata_qid)
-    found = find_mentions([*story.paragraphs, story.dateline or ""], catalogue.ids)
+    found = find_mentions(words.body, catalogue.ids)
     mentions: dict[tuple[int, MentionRole], int] = {}
     spoken = Counter(row.speaker_id for row in quotes if row.speaker_id is not None)
     for entity_id, n in spoken.items():
@@ -348,10 +414,12 @@ async def _write_parts(
     session: DbSession, article_id: int, story: ArticleCreate, *, editor_rows: Sequence[Any]
 ) -> None:
     """Agencies, quotes and mentions of the story's current version."""
-    catalogue = await load_catalogue(session)
+    words = _Words.of(story)
+    catalogue = await load_catalogue(session, words.all, story.agencies)
     extracted = extract_quotes(story.paragraphs, story.language, catalogue.known)
+    await include_names(session, catalogue, [q.speaker.name for q in extracted if q.speaker])
     rows = await _quote_rows(session, catalogue, story, extracted, editor_rows)
-    mentions = await _mentions(session, catalogue, story, rows)
+    mentions = await _mentions(session, catalogue, story, words, rows)
     agencies = list(
         dict.fromkeys([await resolve_entity(session, catalogue, name, EntityKind.agency) for name in story.agencies])
     )
@@ -438,9 +506,11 @@ async def kill_story(session: DbSession, public_id: str, *, now: datetime) -> Sa
 
 async def describe(session: DbSession, story: ArticleCreate) -> dict[str, Any]:
     """What the pipeline makes of a story, resolved against the catalogue, with nothing stored."""
-    catalogue = await load_catalogue(session)
+    words = _Words.of(story)
+    catalogue = await load_catalogue(session, words.all, story.agencies)
     quotes = extract_quotes(story.paragraphs, story.language, catalogue.known)
-    found = find_mentions([*story.paragraphs, story.dateline or ""], catalogue.ids)
+    await include_names(session, catalogue, [q.speaker.name for q in quotes if q.speaker])
+    found = find_mentions(words.body, catalogue.ids)
     entities: dict[str, dict[str, Any]] = {}
     for quote in quotes:
         if quote.speaker is None:

@@ -31,7 +31,7 @@ from app.models import (
     quote_table,
     section_table,
 )
-from app.pipeline.normalize import normalize
+from app.pipeline.analyse import first_word, name_key
 
 
 async def create_section(
@@ -46,8 +46,8 @@ async def create_section(
 
 
 def entity_names(name_ar: str | None, name_en: str | None, aliases: Iterable[str]) -> set[str]:
-    """The normalised forms an entity can be found by."""
-    return {norm for name in (name_ar, name_en, *aliases) if name and (norm := normalize(name))}
+    """The keys an entity can be found by: its names and aliases as `name_key` reads them."""
+    return {key for name in (name_ar, name_en, *aliases) if name and (key := name_key(name))}
 
 
 async def create_entity(
@@ -77,10 +77,21 @@ async def create_entity(
         .returning(entity_table.c.id)
     )
     entity_id = int(result.scalar_one())
-    names = entity_names(name_ar, name_en, aliases)
-    if names:
-        await session.execute(sa.insert(entity_name_table), [{"entity_id": entity_id, "norm": n} for n in names])
+    await write_entity_names(session, entity_id, name_ar, name_en, aliases)
     return entity_id
+
+
+async def write_entity_names(
+    session: DbSession, entity_id: int, name_ar: str | None, name_en: str | None, aliases: Iterable[str]
+) -> None:
+    """Replace the lookup keys of an entity by those of its current names and aliases."""
+    await session.execute(sa.delete(entity_name_table).where(entity_name_table.c.entity_id == entity_id))
+    keys = entity_names(name_ar, name_en, aliases)
+    if keys:
+        await session.execute(
+            sa.insert(entity_name_table),
+            [{"entity_id": entity_id, "norm": key, "first": first_word(key)} for key in keys],
+        )
 
 
 @dataclass(frozen=True)
