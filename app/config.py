@@ -1,10 +1,12 @@
 """Settings, read once from the environment (and a `.env` file if present)."""
 
 from functools import lru_cache
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from limits import parse
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -28,6 +30,40 @@ class Settings(BaseSettings):
     page_timezone: str = Field(
         default="UTC", description="Time zone of date-times on plain-text pages that give none (IANA name)."
     )
+
+    require_api_key: bool = Field(
+        default=False, description="Reads need a key with the `read` scope (writes always need a key)."
+    )
+    rate_limit: str = Field(default="600/minute", description="Default quota per key, e.g. 600/minute.")
+    anonymous_rate_limit: str = Field(default="120/minute", description="Quota per client address without a key.")
+    redis_url: str | None = Field(
+        default=None, description="Share rate-limit counters between processes through Redis (redis://host:6379)."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Partner origins allowed by CORS, comma-separated."
+    )
+    cache_control_lists: str = Field(
+        default="public, max-age=60, stale-while-revalidate=300", description="Cache-Control of lists and items."
+    )
+    cache_control_versions: str = Field(
+        default="public, max-age=86400, stale-while-revalidate=604800",
+        description="Cache-Control of a story's numbered versions, which no longer change.",
+    )
+    long_poll_max: int = Field(default=30, ge=0, le=300, description="Longest `wait` on the change feed, seconds.")
+    public_url: str = Field(
+        default="", description="Base URL partners reach the API at, for links in feeds (default: from the request)."
+    )
+
+    @field_validator("rate_limit", "anonymous_rate_limit")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        parse(value)
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return [o.strip() for o in value.split(",") if o.strip()] if isinstance(value, str) else value
 
     @field_validator("page_timezone")
     @classmethod

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,6 +15,7 @@ from app.api import api_router, health
 from app.api.deps import check_request
 from app.config import Settings, get_settings
 from app.db import Database
+from app.delivery import Compress, Gate, Usage
 from app.models import ArticleCreate
 
 DESCRIPTION = """
@@ -105,8 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.db = Database(settings)
+        app.state.usage = Usage()
         try:
-            yield
+            async with app.state.usage.flushing(app.state.db):
+                yield
         finally:
             await app.state.db.dispose()
 
@@ -120,7 +124,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     errors.install(app)
+    # Outermost last: CORS answers preflights, Compress sees final bodies, the gate runs before any route.
+    app.add_middleware(Gate, fastapi=app, settings=settings)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Compress)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "X-API-Key", "Content-Type", "If-None-Match", "If-Modified-Since", "If-Match"],
+        expose_headers=["ETag", "Last-Modified", "Link", "Location", "RateLimit", "RateLimit-Policy", "Retry-After"],
+        max_age=3600,
+    )
     app.include_router(health.router)
     app.include_router(api_router)
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]

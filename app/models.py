@@ -7,7 +7,7 @@ inheriting from tables, as SQLModel's tutorial advises.
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -326,6 +326,8 @@ class Article(ArticleBase, table=True):
     section_id: int = DBField(foreign_key="section.id")
     body: list[str] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
     images: list[dict[str, Any]] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    # Partners see nothing of a story before its embargo lifts.
+    embargoed_until: datetime | None = DBField(default=None, sa_type=UTCDateTime, index=True)
     # Hash of the story as last received, so that a resend of the same content changes nothing.
     content_hash: str = DBField(max_length=64, sa_column_kwargs={"server_default": ""})
 
@@ -367,6 +369,52 @@ class ApiKey(SQLModel, table=True):
     scopes: list[str] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
     created_at: datetime = DBField(sa_type=UTCDateTime)
     revoked_at: datetime | None = DBField(default=None, sa_type=UTCDateTime)
+    # A per-key quota such as "600/minute"; none means the configured default.
+    rate_limit: str | None = DBField(default=None, max_length=50)
+    # Section slugs the key is licensed for (children included); none means every section.
+    sections: list[str] | None = DBField(default=None, sa_column=Column(JSONType, nullable=True))
+
+
+# Requests per key per day, for admins and billing.
+class KeyUsage(SQLModel, table=True):
+    __tablename__ = "key_usage"
+
+    key_id: int = DBField(foreign_key="api_key.id", primary_key=True, ondelete="CASCADE")
+    day: date = DBField(primary_key=True)
+    requests: int = DBField(default=0)
+
+
+class ChangeObject(StrEnum):
+    article = "article"
+    quote = "quote"
+    entity = "entity"
+
+
+class ChangeAction(StrEnum):
+    created = "created"
+    updated = "updated"
+    corrected = "corrected"
+    killed = "killed"
+    merged = "merged"
+
+
+# The change log: one row per change to an article, quote or entity, in commit order.
+class Change(SQLModel, table=True):
+    __tablename__ = "change"
+    __table_args__ = (sa.Index("ix_change_object", "object", "object_id", "seq"),)
+
+    seq: int | None = DBField(
+        default=None,
+        sa_column=Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    )
+    object: ChangeObject = DBField(sa_type=_enum(ChangeObject, "change_object"))
+    object_id: str = DBField(max_length=32)
+    action: ChangeAction = DBField(sa_type=_enum(ChangeAction, "change_action"))
+    version: int | None = DBField(default=None)
+    # The article's section, so that a key licensed for some sections sees only their changes.
+    section_id: int | None = DBField(default=None)
+    detail: dict[str, Any] = DBField(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    at: datetime = DBField(sa_type=UTCDateTime)
 
 
 # Agencies credited on an article, in credit order.
@@ -496,6 +544,9 @@ class ArticleCreate(BaseModel):
     published_at: AwareDatetime = Field(description="First publication time, with time zone.")
     updated_at: AwareDatetime | None = Field(default=None, description="Latest update time; defaults to published_at.")
     status: ArticleStatus = Field(default=ArticleStatus.usable, description="usable, withheld or canceled.")
+    embargoed: AwareDatetime | None = Field(
+        default=None, description="Partners see nothing of the story before this time."
+    )
     images: list[Image] = Field(default_factory=list, max_length=100, description="Pictures with captions.")
     provenance: Provenance = Field(default_factory=Provenance, description="Where it came from, who translated it.")
     entities: list[EntityTag] = Field(
@@ -590,6 +641,8 @@ mention_table = SQLModel.metadata.tables["mention"]
 quote_table = SQLModel.metadata.tables["quote"]
 article_version_table = SQLModel.metadata.tables["article_version"]
 api_key_table = SQLModel.metadata.tables["api_key"]
+key_usage_table = SQLModel.metadata.tables["key_usage"]
+change_table = SQLModel.metadata.tables["change"]
 
 
 # --- Writes ----------------------------------------------------------------
@@ -638,6 +691,7 @@ class ArticlePatch(BaseModel):
     status: ArticleStatus | None = Field(
         default=None, description="usable or withheld; to kill a story, DELETE it.", examples=["withheld"]
     )
+    embargoed: AwareDatetime | None = Field(default=None, description="Embargo: partners see nothing before it.")
     images: list[Image] | None = Field(default=None, max_length=100, description="Pictures.")
     provenance: Provenance | None = Field(default=None, description="Translation provenance.")
 

@@ -108,9 +108,15 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+def test_settings(database: Database, **settings: Any) -> Settings:
+    """Settings for a test app: quotas out of the way unless a test sets its own."""
+    unlimited = {"rate_limit": "1000000/minute", "anonymous_rate_limit": "1000000/minute"}
+    return Settings(database_url=database.url, **{**unlimited, **settings})
+
+
 @asynccontextmanager
 async def running_app(database: Database, **settings: Any) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(database_url=database.url, **settings))
+    application = create_app(test_settings(database, **settings))
     async with application.router.lifespan_context(application):
         yield application
 
@@ -146,4 +152,12 @@ async def editor(write_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client on the module's database holding a key with the ingest scope."""
     key = await make_key(write_app, Scope.ingest, name="editor")
     async with client_for(write_app, **{"X-API-Key": key}) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+async def editor_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the shared database whose key (ingest scope) sees withheld stories; it writes nothing."""
+    key = await make_key(app, Scope.ingest, name="desk reader")
+    async with client_for(app, **{"X-API-Key": key}) as http:
         yield http

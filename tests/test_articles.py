@@ -132,12 +132,22 @@ async def test_filter_by_agency(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize("status", ["withheld", "canceled"])
-async def test_filter_by_status(client: httpx.AsyncClient, status: str) -> None:
-    items = await collect(client, "/v1/articles", {"status": status})
+async def test_filter_by_status(editor_client: httpx.AsyncClient, status: str) -> None:
+    items = await collect(editor_client, "/v1/articles", {"status": status})
     expected = {s for s in stories() if s.data.status == status}
     assert expected
     assert {i["guid"] for i in items} == guids(expected)
     assert all(i["status"] == status for i in items)
+
+
+async def test_partners_never_see_withheld_stories(client: httpx.AsyncClient, editor_client: httpx.AsyncClient) -> None:
+    assert await collect(client, "/v1/articles", {"status": "withheld"}) == []
+    withheld = (await collect(editor_client, "/v1/articles", {"status": "withheld"}))[0]
+    assert (await client.get(f"/v1/articles/{withheld['id']}")).status_code == 404
+    assert (await client.get(f"/v1/articles/{withheld['id']}/versions")).status_code == 404
+    assert (await editor_client.get(f"/v1/articles/{withheld['id']}")).status_code == 200
+    canceled = await collect(client, "/v1/articles", {"status": "canceled"})
+    assert canceled, "tombstones stay visible: partners need them to mirror"
 
 
 async def test_filters_combine(client: httpx.AsyncClient) -> None:

@@ -8,9 +8,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.generation import GenerationMode
 
-from app.config import Settings
 from app.main import create_app
-from tests.conftest import Database
+from tests.conftest import Database, test_settings
 
 load_all_checks()
 ALL_CHECKS: list[Any] = list(CHECKS.get_all())
@@ -18,7 +17,7 @@ ALL_CHECKS: list[Any] = list(CHECKS.get_all())
 
 @pytest.fixture(scope="session")
 def api_schema(database: Database) -> schemathesis.BaseSchema:
-    app = create_app(Settings(database_url=database.url))
+    app = create_app(test_settings(database))
     loaded = schemathesis.openapi.from_asgi("/openapi.json", app)
     loaded.config.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=60, deterministic=True

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import ValidationError
 
 from app.api.auth import IngestKey
-from app.api.deps import MAX_ID, STORY_BODY, ArticleFiltersDep, ArticleId, GuidQuery, PageDep
+from app.api.deps import MAX_ID, STORY_BODY, ArticleFiltersDep, ArticleId, GuidQuery, PageDep, ViewDep
 from app.db import SessionDep, WriteSessionDep
 from app.errors import InvalidBody, invalid_body, problem_responses
 from app.models import (
@@ -44,10 +44,10 @@ async def list_articles(
 
 
 @router.get("/{article_id}", summary="Get an article", responses=problem_responses(404, 422, 503))
-async def get_article(article_id: ArticlePath, session: SessionDep) -> ArticlePublic:
+async def get_article(article_id: ArticlePath, session: SessionDep, view: ViewDep) -> ArticlePublic:
     """One article with its body paragraphs, its quotes (with speakers, in body order), the entities it
     mentions, its section and its translation provenance."""
-    return await articles.get_article(session, article_id)
+    return await articles.get_article(session, article_id, view)
 
 
 @router.post(
@@ -89,7 +89,7 @@ async def correct_article(
     story = await ingest.current_content(session, article_id)
     changes = patch.model_dump(mode="json", exclude_unset=True)
     for name, value in changes.items():
-        if value is None and name not in ("summary", "byline", "desk", "dateline", "updated_at"):
+        if value is None and name not in ("summary", "byline", "desk", "dateline", "updated_at", "embargoed"):
             raise InvalidBody(name, "cannot be null")
     try:
         corrected = ArticleCreate.model_validate({**story.model_dump(mode="json"), **changes})
@@ -108,9 +108,9 @@ async def kill_article(article_id: ArticlePath, session: WriteSessionDep, key: I
 
 
 @router.get("/{article_id}/versions", summary="List a story's versions", responses=problem_responses(404, 422, 503))
-async def list_article_versions(article_id: ArticlePath, session: SessionDep) -> Page[VersionSummary]:
+async def list_article_versions(article_id: ArticlePath, session: SessionDep, view: ViewDep) -> Page[VersionSummary]:
     """Every version of the story, oldest first, with what kind of change made it and which fields changed."""
-    return Page(items=await articles.list_versions(session, article_id), next_cursor=None)
+    return Page(items=await articles.list_versions(session, article_id, view), next_cursor=None)
 
 
 @router.get(
@@ -122,6 +122,11 @@ async def get_article_version(
     article_id: ArticlePath,
     version: Annotated[int, Path(ge=1, le=MAX_ID, description="Version number.", examples=[1])],
     session: SessionDep,
+    view: ViewDep,
+    request: Request,
+    response: Response,
 ) -> VersionPublic:
     """The story as it stood in that version, in the ingest format."""
-    return await articles.get_version(session, article_id, version)
+    # A numbered version no longer changes: caches may keep it long.
+    response.headers["Cache-Control"] = request.app.state.settings.cache_control_versions
+    return await articles.get_version(session, article_id, version, view)

@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from app.db import transaction
+from app.delivery import caller_of
 from app.errors import Forbidden, Unauthorized
 from app.models import Scope
-from app.services.keys import KeyInfo, authenticate
+from app.services.keys import KeyInfo
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key from `python -m app keys create`."
@@ -18,22 +18,20 @@ bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer 
 
 
 def require(scope: Scope) -> Callable[..., Awaitable[KeyInfo]]:
-    """A dependency that admits keys holding `scope` (admin holds every scope)."""
+    """A dependency that admits keys holding `scope` (admin holds every scope).
+
+    The gate has already read and checked the key; the security parameters are here so that
+    OpenAPI documents how to send it.
+    """
 
     async def dependency(
         request: Request,
         key: Annotated[str | None, Security(api_key_header)],
         token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     ) -> KeyInfo:
-        raw = key or (token.credentials if token else None)
-        if not raw:
-            raise Unauthorized("An API key is required: send it as X-API-Key or Authorization: Bearer.")
-        # A short transaction of its own: holding a connection for the whole request while the route
-        # waits for its write connection would let concurrent writers exhaust the pool.
-        async with transaction(request.app.state.db) as session:
-            info = await authenticate(session, raw)
+        info = caller_of(request).key
         if info is None:
-            raise Unauthorized("The API key is unknown or revoked.")
+            raise Unauthorized("An API key is required: send it as X-API-Key or Authorization: Bearer.")
         if scope.value not in info.scopes and Scope.admin.value not in info.scopes:
             raise Forbidden(f"This operation needs a key with the {scope.value!r} scope.")
         return info

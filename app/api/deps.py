@@ -11,10 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
+from app.delivery import caller_of
 from app.models import ArticleStatus, QuoteKind
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Sort
 from app.pipeline.read import JSON, NINJS, TEXT
-from app.services.common import ArticleFilters, Match
+from app.services.common import ArticleFilters, Match, View
 from app.services.quotes import QuoteFilters
 
 # Ids are 32-bit on PostgreSQL: anything larger cannot exist and must not reach the driver.
@@ -100,7 +101,17 @@ EntityMatchQuery = Annotated[
 LanguageQuery = Annotated[list[Language], Query(description="BCP 47 language; `ar` also matches `ar-EG`. Repeatable.")]
 
 
+def view_of(request: Request) -> View:
+    """The caller's view, as the gate identified the caller."""
+    caller = caller_of(request)
+    return View(partner=caller.partner, sections=caller.sections)
+
+
+ViewDep = Annotated[View, Depends(view_of)]
+
+
 def article_filters(
+    view: ViewDep,
     section: SectionQuery = [],
     published_from: PublishedFrom = None,
     published_to: PublishedTo = None,
@@ -131,10 +142,12 @@ def article_filters(
         languages=language,
         agencies=agency,
         statuses=status,
+        view=view,
     )
 
 
 def quote_filters(
+    view: ViewDep,
     speaker: Annotated[list[EntityId], Query(description="Speaker entity id; repeat for any of several.")] = [],
     kind: Annotated[list[QuoteKind], Query(description="direct, indirect or mixed; repeatable.")] = [],
     article: Annotated[list[ArticleId], Query(description="Article id; repeatable.")] = [],
@@ -156,6 +169,7 @@ def quote_filters(
             entities=entity,
             entity_match=entity_match,
             languages=language,
+            view=view,
         ),
         speakers=speaker,
         kinds=kind,

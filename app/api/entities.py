@@ -7,7 +7,7 @@ from app.api.auth import IngestKey
 from app.api.deps import MAX_ID, ArticleFiltersDep, IdPageDep, PageDep, QuoteFiltersDep
 from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
-from app.models import ArticleSummary, EntityKind, EntityMerge, EntityPatch, EntityPublic, QuotePublic
+from app.models import ArticleSummary, EntityKind, EntityMerge, EntityPatch, EntityPublic, QuotePublic, utcnow
 from app.pagination import Page, next_link
 from app.services import articles, entities, quotes
 from app.services.entities import EntityFilters
@@ -106,7 +106,7 @@ async def update_entity(
 ) -> EntityPublic:
     """Add or remove aliases (Arabic or Latin), set names, title, kind, affiliation or Wikidata QID.
     Later stories resolve speakers by the new names."""
-    return await entities.update_entity(session, entity_id, patch)
+    return await entities.update_entity(session, entity_id, patch, now=utcnow())
 
 
 @router.post(
@@ -119,4 +119,4 @@ async def merge_entity(
 ) -> EntityPublic:
     """Move the source entity's quotes, mentions and agency credits here and keep its names as aliases.
     The source then answers 308 with this entity's URL."""
-    return await entities.merge_entities(session, entity_id, merge.source_id)
+    return await entities.merge_entities(session, entity_id, merge.source_id, now=utcnow())

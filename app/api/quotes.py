@@ -3,10 +3,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from app.api.auth import IngestKey
-from app.api.deps import MAX_ID, PageDep, QuoteFiltersDep
+from app.api.deps import MAX_ID, PageDep, QuoteFiltersDep, ViewDep
 from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
-from app.models import QuotePatch, QuotePublic
+from app.models import QuotePatch, QuotePublic, utcnow
 from app.pagination import Page, next_link
 from app.services import quotes
 
@@ -29,10 +29,12 @@ async def list_quotes(
 
 @router.get("/{quote_id}", summary="Get a quote", responses=problem_responses(404, 422, 503))
 async def get_quote(
-    quote_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Quote id.", examples=[101])], session: SessionDep
+    quote_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Quote id.", examples=[101])],
+    session: SessionDep,
+    view: ViewDep,
 ) -> QuotePublic:
     """One quote with its speaker (and the title the speaker had at the time) and its article."""
-    return await quotes.get_quote(session, quote_id)
+    return await quotes.get_quote(session, quote_id, view)
 
 
 @router.patch("/{quote_id}", summary="Correct a quote", responses=problem_responses(401, 403, 404, 422, 503))
@@ -44,4 +46,4 @@ async def correct_quote(
 ) -> QuotePublic:
     """Fix a quote's text (it must occur in the body), speaker or kind. The quote becomes editor-attributed,
     and the correction survives re-extraction of later versions while its text is still in the story."""
-    return await quotes.correct_quote(session, quote_id, patch)
+    return await quotes.correct_quote(session, quote_id, patch, now=utcnow())

@@ -22,6 +22,7 @@ from app.models import (
     MentionRole,
     QuoteKind,
     Text,
+    public_id_for,
     section_table,
     utcnow,
 )
@@ -135,6 +136,7 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
 
     quotes_loaded = 0
     now = utcnow()
+    article_ids: list[tuple[str, int]] = []
     for article in corpus.articles:
         where = f"article {article.guid}"
         if article.section not in sections:
@@ -184,6 +186,7 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
                 raise CorpusError(f"{where}: unknown agency {agency!r}")
             agency_ids.append(entities[agency])
         rows.sort(key=lambda row: (row.paragraph, row.start))
+        article_ids.append((public_id_for(article.guid), sections[article.section]))
         await insert_article(
             session,
             article,

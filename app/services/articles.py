@@ -23,12 +23,14 @@ from app.models import (
     entity_table,
     mention_table,
     quote_table,
+    utcnow,
 )
 from app.pagination import Sort, encode_cursor, keyset
 from app.services.common import (
     ENTITY_REF_COLUMNS,
     SECTION_COLUMNS,
     ArticleFilters,
+    View,
     a,
     article_conditions,
     entity_ref,
@@ -107,7 +109,7 @@ async def list_articles(
     return items, next_cursor
 
 
-async def get_article(session: DbSession, public_id: str) -> ArticlePublic:
+async def get_article(session: DbSession, public_id: str, view: View = View()) -> ArticlePublic:
     row = (
         await session.execute(
             sa.select(
@@ -123,7 +125,7 @@ async def get_article(session: DbSession, public_id: str) -> ArticlePublic:
                 a.c.translation_method,
             )
             .join(s, s.c.id == a.c.section_id)
-            .where(a.c.public_id == public_id)
+            .where(a.c.public_id == public_id, *view.conditions(utcnow()))
         )
     ).one_or_none()
     if row is None:
@@ -156,15 +158,19 @@ async def get_article(session: DbSession, public_id: str) -> ArticlePublic:
 _WITHHELD_FROM_KILLED = ("paragraphs", "summary", "images")
 
 
-async def _article_row(session: DbSession, public_id: str) -> Any:
-    row = (await session.execute(sa.select(a.c.id, a.c.status).where(a.c.public_id == public_id))).one_or_none()
+async def _article_row(session: DbSession, public_id: str, view: View) -> Any:
+    row = (
+        await session.execute(
+            sa.select(a.c.id, a.c.status).where(a.c.public_id == public_id, *view.conditions(utcnow()))
+        )
+    ).one_or_none()
     if row is None:
         raise NotFound(f"No article with id {public_id!r}.")
     return row
 
 
-async def list_versions(session: DbSession, public_id: str) -> list[VersionSummary]:
-    row = await _article_row(session, public_id)
+async def list_versions(session: DbSession, public_id: str, view: View = View()) -> list[VersionSummary]:
+    row = await _article_row(session, public_id, view)
     v = article_version_table
     rows = await session.execute(
         sa.select(v.c.version, v.c.change, v.c.changed_fields, v.c.created_at)
@@ -174,8 +180,8 @@ async def list_versions(session: DbSession, public_id: str) -> list[VersionSumma
     return [VersionSummary.model_validate(r, from_attributes=True) for r in rows]
 
 
-async def get_version(session: DbSession, public_id: str, version: int) -> VersionPublic:
-    row = await _article_row(session, public_id)
+async def get_version(session: DbSession, public_id: str, version: int, view: View = View()) -> VersionPublic:
+    row = await _article_row(session, public_id, view)
     v = article_version_table
     found = (
         await session.execute(

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -46,6 +46,30 @@ class ArticleFilters:
     statuses: Sequence[ArticleStatus] = field(default=(ArticleStatus.usable,))
     # Set by /v1/entities/{id}/articles: must mention this entity, whatever `entities` says.
     mentions_entity: int | None = None
+    view: "View" = field(default_factory=lambda: View())
+
+
+@dataclass(frozen=True)
+class View:
+    """What the caller may see: partners no withheld or embargoed story, licensed keys only their sections."""
+
+    partner: bool = False
+    sections: Sequence[str] | None = None
+
+    def conditions(self, now: datetime) -> list[sa.ColumnElement[bool]]:
+        conditions: list[sa.ColumnElement[bool]] = []
+        if self.partner:
+            conditions.append(a.c.status != ArticleStatus.withheld.value)
+            conditions.append(sa.or_(a.c.embargoed_until.is_(None), a.c.embargoed_until <= now))
+        if self.sections is not None:
+            conditions.append(_in_sections(self.sections))
+        return conditions
+
+
+def _in_sections(slugs: Sequence[str]) -> sa.ColumnElement[bool]:
+    # A parent section includes its children: sports lists football too.
+    chosen = sa.select(s.c.id).where(s.c.slug.in_(list(slugs)))
+    return a.c.section_id.in_(sa.select(s.c.id).where(sa.or_(s.c.id.in_(chosen), s.c.parent_id.in_(chosen))))
 
 
 def _mentions(entity_ids: Sequence[int]) -> sa.Exists:
@@ -54,12 +78,9 @@ def _mentions(entity_ids: Sequence[int]) -> sa.Exists:
 
 def article_conditions(f: ArticleFilters) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [a.c.status.in_([status.value for status in f.statuses])]
+    conditions += f.view.conditions(datetime.now(UTC))
     if f.sections:
-        # A parent section includes its children: sports lists football too.
-        chosen = sa.select(s.c.id).where(s.c.slug.in_(f.sections))
-        conditions.append(
-            a.c.section_id.in_(sa.select(s.c.id).where(sa.or_(s.c.id.in_(chosen), s.c.parent_id.in_(chosen))))
-        )
+        conditions.append(_in_sections(f.sections))
     for column, low, high in (
         (a.c.published_at, f.published_from, f.published_to),
         (a.c.updated_at, f.updated_from, f.updated_to),

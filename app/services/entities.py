@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +11,8 @@ from app.db import DbSession
 from app.errors import InvalidBody, MovedPermanently, NotFound
 from app.models import (
     ArticleStatus,
+    ChangeAction,
+    ChangeObject,
     EntityKind,
     EntityPatch,
     EntityPublic,
@@ -23,6 +26,7 @@ from app.models import (
 from app.pagination import cursor_id, decode_cursor, encode_cursor
 from app.pipeline.analyse import name_key
 from app.pipeline.normalize import normalize
+from app.services.changes import Event, record
 from app.services.common import a
 from app.services.store import write_entity_names
 
@@ -148,7 +152,7 @@ async def _write_names(session: DbSession, entity_id: int) -> None:
     await write_entity_names(session, entity_id, row.name_ar, row.name_en, row.aliases)
 
 
-async def update_entity(session: DbSession, entity_id: int, patch: EntityPatch) -> EntityPublic:
+async def update_entity(session: DbSession, entity_id: int, patch: EntityPatch, *, now: datetime) -> EntityPublic:
     await ensure_entity(session, entity_id)
     current = (await session.execute(sa.select(e.c.aliases).where(e.c.id == entity_id).with_for_update())).one()
     values: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude={"add_aliases", "remove_aliases"})
@@ -170,6 +174,7 @@ async def update_entity(session: DbSession, entity_id: int, patch: EntityPatch) 
     if not (after.name_ar or after.name_en):
         raise InvalidBody("name_ar", "an entity needs an Arabic or an English name")
     await _write_names(session, entity_id)
+    await record(session, [Event(ChangeObject.entity, str(entity_id), ChangeAction.updated)], now=now)
     return await get_entity(session, entity_id)
 
 
@@ -186,7 +191,7 @@ async def _require(session: DbSession, entity_id: int, field: str) -> Any:
     return row
 
 
-async def merge_entities(session: DbSession, target_id: int, source_id: int) -> EntityPublic:
+async def merge_entities(session: DbSession, target_id: int, source_id: int, *, now: datetime) -> EntityPublic:
     """Move the source's quotes, mentions, credits and names onto the target; the source then redirects."""
     await ensure_entity(session, target_id)
     if source_id == target_id:
@@ -219,4 +224,12 @@ async def merge_entities(session: DbSession, target_id: int, source_id: int) -> 
     await session.execute(sa.update(e).where(e.c.id == source_id).values(merged_into_id=target_id))
     await session.execute(sa.delete(entity_name_table).where(entity_name_table.c.entity_id == source_id))
     await _write_names(session, target_id)
+    await record(
+        session,
+        [
+            Event(ChangeObject.entity, str(source_id), ChangeAction.merged, detail={"into": target_id}),
+            Event(ChangeObject.entity, str(target_id), ChangeAction.updated, detail={"merged": source_id}),
+        ],
+        now=now,
+    )
     return await get_entity(session, target_id)

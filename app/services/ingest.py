@@ -20,7 +20,9 @@ from app.models import (
     ArticleCreate,
     ArticleStatus,
     AttributionMethod,
+    ChangeAction,
     ChangeKind,
+    ChangeObject,
     EntityKind,
     MentionRole,
     QuoteKind,
@@ -36,6 +38,7 @@ from app.models import (
 from app.pipeline.analyse import extract_report, find_mentions, name_key, story_words, tokens
 from app.pipeline.extract import ExtractedQuote, KnownEntity, Speaker, extract_quotes
 from app.pipeline.normalize import normalize, slugify
+from app.services.changes import Event, record
 from app.services.store import (
     QuoteRow,
     add_version,
@@ -76,6 +79,7 @@ class Catalogue:
     kinds: dict[int, EntityKind] = field(default_factory=dict)
     slugs: dict[str, int] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    created: list[int] = field(default_factory=list)  # entities this story added to the catalogue
 
     def add(
         self,
@@ -214,6 +218,7 @@ async def resolve_entity(
         wikidata_qid=wikidata_qid,
     )
     catalogue.add(entity_id, slug, kind, [name], title)
+    catalogue.created.append(entity_id)
     return entity_id
 
 
@@ -376,9 +381,11 @@ async def save_story(
         if inserted is None:
             current = await _lock_article(session, story.guid)
         else:
-            await _write_parts(session, inserted.id, story, editor_rows=[])
+            created = await _write_parts(session, inserted.id, story, editor_rows=[])
             await add_version(session, inserted.id, 1, ChangeKind.created, [], content, digest, now)
-            return SaveResult("created", public_id_for(story.guid), 1)
+            public_id = public_id_for(story.guid)
+            await _log(session, created, public_id, ChangeAction.created, 1, section_id, now)
+            return SaveResult("created", public_id, 1)
     assert current is not None
     if current.status == ArticleStatus.canceled.value:
         raise StoryKilled(f"Story {story.guid!r} was killed; a killed story cannot be revived.")
@@ -404,16 +411,31 @@ async def save_story(
             sa.select(q).where(q.c.article_id == current.id, q.c.method == AttributionMethod.editor.value)
         )
     ).all()
-    await _write_parts(session, current.id, story, editor_rows=editor_rows)
+    created = await _write_parts(session, current.id, story, editor_rows=editor_rows)
     kind = change or ChangeKind.updated
     await add_version(session, current.id, version, kind, changed, content, digest, now)
+    await _log(session, created, current.public_id, ChangeAction(kind.value), version, section_id, now)
     return SaveResult(kind.value, current.public_id, version)
+
+
+async def _log(
+    session: DbSession,
+    new_entities: Sequence[int],
+    public_id: str,
+    action: ChangeAction,
+    version: int,
+    section_id: int,
+    now: datetime,
+) -> None:
+    events = [Event(ChangeObject.entity, str(entity_id), ChangeAction.created) for entity_id in new_entities]
+    events.append(Event(ChangeObject.article, public_id, action, version, section_id))
+    await record(session, events, now=now)
 
 
 async def _write_parts(
     session: DbSession, article_id: int, story: ArticleCreate, *, editor_rows: Sequence[Any]
-) -> None:
-    """Agencies, quotes and mentions of the story's current version."""
+) -> list[int]:
+    """Agencies, quotes and mentions of the story's current version; returns the entities it created."""
     words = _Words.of(story)
     catalogue = await load_catalogue(session, words.all, story.agencies)
     extracted = extract_quotes(story.paragraphs, story.language, catalogue.known)
@@ -427,6 +449,7 @@ async def _write_parts(
     await write_agencies(session, article_id, agencies)
     await write_mentions(session, article_id, mentions)
     await _replace_quotes(session, article_id, rows)
+    return catalogue.created
 
 
 async def _replace_quotes(session: DbSession, article_id: int, rows: Sequence[QuoteRow]) -> None:
@@ -475,7 +498,9 @@ async def kill_story(session: DbSession, public_id: str, *, now: datetime) -> Sa
     """Cancel a story: it leaves every list and its body and quotes go; the tombstone stays."""
     row = (
         await session.execute(
-            sa.select(a.c.id, a.c.version, a.c.status, a.c.guid).where(a.c.public_id == public_id).with_for_update()
+            sa.select(a.c.id, a.c.version, a.c.status, a.c.guid, a.c.section_id)
+            .where(a.c.public_id == public_id)
+            .with_for_update()
         )
     ).one_or_none()
     if row is None:
@@ -501,6 +526,9 @@ async def kill_story(session: DbSession, public_id: str, *, now: datetime) -> Sa
     await session.execute(sa.delete(q).where(q.c.article_id == row.id))
     await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == row.id))
     await add_version(session, row.id, version, ChangeKind.killed, ["status"], content, digest, now)
+    await record(
+        session, [Event(ChangeObject.article, public_id, ChangeAction.killed, version, row.section_id)], now=now
+    )
     return SaveResult(ChangeKind.killed.value, public_id, version)
 
 

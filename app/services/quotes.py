@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,8 @@ from app.errors import InvalidBody, NotFound
 from app.models import (
     ArticleRef,
     AttributionMethod,
+    ChangeAction,
+    ChangeObject,
     QuoteInArticle,
     QuoteKind,
     QuotePatch,
@@ -18,9 +21,11 @@ from app.models import (
     SpeakerRef,
     entity_table,
     quote_table,
+    utcnow,
 )
 from app.pagination import Sort, encode_cursor, keyset
-from app.services.common import SECTION_COLUMNS, ArticleFilters, a, article_conditions, s, section_ref
+from app.services.changes import Event, record
+from app.services.common import SECTION_COLUMNS, ArticleFilters, View, a, article_conditions, s, section_ref
 
 q = quote_table
 e = entity_table
@@ -117,8 +122,8 @@ async def list_quotes(
     return [_public(row) for row in rows], next_cursor
 
 
-async def get_quote(session: DbSession, quote_id: int) -> QuotePublic:
-    row = (await session.execute(_with_article().where(q.c.id == quote_id))).one_or_none()
+async def get_quote(session: DbSession, quote_id: int, view: View = View()) -> QuotePublic:
+    row = (await session.execute(_with_article().where(q.c.id == quote_id, *view.conditions(utcnow())))).one_or_none()
     if row is None:
         raise NotFound(f"No quote with id {quote_id}.")
     return _public(row)
@@ -134,11 +139,11 @@ async def quotes_of_article(session: DbSession, article_id: int) -> list[QuoteIn
     return [QuoteInArticle(**_quote_fields(row)) for row in rows]
 
 
-async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch) -> QuotePublic:
+async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch, *, now: datetime) -> QuotePublic:
     """Apply an editor's correction; the quote becomes editor-attributed with full confidence."""
     row = (
         await session.execute(
-            sa.select(q.c.id, q.c.text, q.c.paragraph, a.c.body, a.c.status)
+            sa.select(q.c.id, q.c.text, q.c.paragraph, a.c.body, a.c.status, a.c.public_id, a.c.section_id)
             .join(a, a.c.id == q.c.article_id)
             .where(q.c.id == quote_id)
             .with_for_update()
@@ -174,4 +179,12 @@ async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch) ->
     if patch.kind is not None:
         values["kind"] = patch.kind.value
     await session.execute(sa.update(q).where(q.c.id == quote_id).values(**values))
+    event = Event(
+        ChangeObject.quote,
+        str(quote_id),
+        ChangeAction.corrected,
+        section_id=row.section_id,
+        detail={"article": row.public_id},
+    )
+    await record(session, [event], now=now)
     return await get_quote(session, quote_id)

@@ -125,6 +125,7 @@ def article_values(story: ArticleCreate, *, section_id: int, digest: str) -> dic
         "published_at": story.published_at,
         "updated_at": story.last_updated,
         "status": story.status.value,
+        "embargoed_until": story.embargoed,
         "section_id": section_id,
         "images": [image.model_dump(mode="json") for image in story.images],
         "original_language": p.original_language,

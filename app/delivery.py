@@ -1,0 +1,384 @@
+"""What every request goes through on its way in and out: who is calling, quotas, HTTP caching, compression.
+
+`Gate` identifies the caller (API key or client address), enforces the quota,
+answers conditional GETs from the change log without running the route, and
+adds the RateLimit, ETag, Last-Modified, Cache-Control and Vary headers.
+`Compress` gzips or brotli-compresses bodies and marks ETags per encoding, as
+strong validators must differ between content codings.
+"""
+
+import asyncio
+import contextlib
+import gzip
+import hashlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+import brotli  # type: ignore[import-untyped]
+import sqlalchemy as sa
+from fastapi import FastAPI
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import errors
+from app.config import Settings
+from app.db import Database, transaction
+from app.models import article_table
+from app.services.changes import last_change
+from app.services.keys import KeyInfo, add_usage, authenticate
+
+log = logging.getLogger(__name__)
+
+# Bumped whenever a representation changes shape, so that cached copies are not revalidated across it.
+REPRESENTATION = "1"
+VARY = "Accept, Accept-Encoding, Authorization, X-API-Key"
+_UNCOUNTED = ("/healthz", "/readyz")
+_KEY_CACHE_SECONDS = 5.0
+_ENCODING_SUFFIXES = ("-br", "-gz")
+
+
+@dataclass(frozen=True)
+class Caller:
+    key: KeyInfo | None
+    address: str
+
+    @property
+    def partner(self) -> bool:
+        """Partners (and anonymous readers) never see withheld or embargoed stories."""
+        return self.key is None or not self.key.editor
+
+    @property
+    def sections(self) -> list[str] | None:
+        return self.key.sections if self.key else None
+
+    def view(self) -> str:
+        """What about the caller changes the representation (not who the caller is)."""
+        return f"{'partner' if self.partner else 'editor'}|{','.join(sorted(self.sections or ['*']))}"
+
+
+def caller_of(request: Request) -> Caller:
+    caller = getattr(request.state, "caller", None)
+    return caller if isinstance(caller, Caller) else Caller(None, request.client.host if request.client else "-")
+
+
+def raw_key(headers: Headers) -> str | None:
+    """An API key from `X-API-Key` or `Authorization: Bearer`; keys never travel in the URL."""
+    if key := headers.get("x-api-key"):
+        return key
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def bare_etag(tag: str) -> str:
+    """An entity tag without the content-coding mark `Compress` adds."""
+    tag = tag.strip().removeprefix("W/")
+    inner = tag.strip('"')
+    for suffix in _ENCODING_SUFFIXES:
+        inner = inner.removesuffix(suffix)
+    return f'"{inner}"'
+
+
+def etag_seq(tag: str) -> int | None:
+    """The change number an entity tag was made at, for If-Match on writes."""
+    head = bare_etag(tag).strip('"').split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+class Usage:
+    """Requests per key per day, counted in memory and added to the database every few seconds."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[int, date], int] = {}
+
+    def count(self, key_id: int) -> None:
+        day = datetime.now(UTC).date()
+        self.counts[(key_id, day)] = self.counts.get((key_id, day), 0) + 1
+
+    async def flush(self, db: Database) -> None:
+        counts, self.counts = self.counts, {}
+        if counts:
+            async with db.writing(), transaction(db) as session:
+                await add_usage(session, counts)
+
+    @contextlib.asynccontextmanager
+    async def flushing(self, db: Database, every: float = 5.0) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(every)
+                try:
+                    await self.flush(db)
+                except Exception:  # a failed flush must not stop counting; it retries next time
+                    log.exception("could not store key usage")
+
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+            await self.flush(db)
+
+
+def limiter_storage(settings: Settings) -> Storage:
+    """In memory by default; Redis when configured, so that every API process shares one quota."""
+    if settings.redis_url:
+        storage = storage_from_string("async+" + settings.redis_url)
+        assert isinstance(storage, Storage)
+        return storage
+    return MemoryStorage()
+
+
+class Gate:
+    def __init__(self, app: ASGIApp, fastapi: FastAPI, settings: Settings) -> None:
+        self.app = app
+        self.fastapi = fastapi
+        self.settings = settings
+        self.limiter = MovingWindowRateLimiter(limiter_storage(settings))
+        self.default_limit = parse(settings.rate_limit)
+        self.anonymous_limit = parse(settings.anonymous_rate_limit)
+        self.keys: dict[str, tuple[float, KeyInfo | None]] = {}
+
+    async def _key(self, db: Database, raw: str) -> KeyInfo | None:
+        # A short cache spares a lookup per request; a revoked key is refused within seconds.
+        digest = hashlib.sha256(raw.encode()).hexdigest()
+        cached = self.keys.get(digest)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        async with transaction(db) as session:
+            info = await authenticate(session, raw)
+        if len(self.keys) > 10_000:
+            self.keys.clear()
+        self.keys[digest] = (time.monotonic() + _KEY_CACHE_SECONDS, info)
+        return info
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        try:
+            await self._handle(request, scope, receive, send)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError, OSError) as exc:
+            log.warning("database unavailable at the gate: %s", exc)
+            await errors.problem(
+                request,
+                status=503,
+                slug="service-unavailable",
+                title="Service unavailable",
+                detail="The database is unavailable; retry shortly.",
+                headers={"Retry-After": "5"},
+            )(scope, receive, send)
+
+    async def _handle(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
+        db: Database = self.fastapi.state.db
+        address = request.client.host if request.client else "-"
+        key: KeyInfo | None = None
+        if raw := raw_key(request.headers):
+            key = await self._key(db, raw)
+            if key is None:
+                await self._refuse(request, scope, receive, send, 401, "The API key is unknown or revoked.")
+                return
+        path = scope["path"]
+        if (
+            key is None
+            and self.settings.require_api_key
+            and path.startswith("/v1")
+            and request.method in ("GET", "HEAD")
+        ):
+            await self._refuse(request, scope, receive, send, 401, "Reading needs an API key with the `read` scope.")
+            return
+        caller = Caller(key, address)
+        scope.setdefault("state", {})["caller"] = caller
+        if path in _UNCOUNTED:
+            await self.app(scope, receive, send)
+            return
+
+        limit = (
+            parse(key.rate_limit) if key and key.rate_limit else (self.default_limit if key else self.anonymous_limit)
+        )
+        identity = f"key:{key.id}" if key else f"address:{address}"
+        policy = "key" if key else "anonymous"
+        if not await self.limiter.test(limit, identity):
+            headers = await self._quota_headers(limit, identity, policy)
+            reset = int(headers["RateLimit"].rsplit("t=", 1)[1])
+            problem = errors.problem(
+                request,
+                status=429,
+                slug="too-many-requests",
+                title="Too many requests",
+                detail=f"Quota of {limit} exceeded; retry in {reset} s.",
+                headers={**headers, "Retry-After": str(max(reset, 1))},
+            )
+            await problem(scope, receive, send)
+            return
+
+        validators = await self._validators(db, request, caller) if self._cacheable(request) else None
+        if validators and self._fresh(request, *validators):
+            await self._not_modified(validators, send)
+            return
+
+        async def respond(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                if status != 304:
+                    await self.limiter.hit(limit, identity)
+                    if key is not None:
+                        self.fastapi.state.usage.count(key.id)
+                for name, value in (await self._quota_headers(limit, identity, policy)).items():
+                    headers[name] = value
+                if validators and status == 200:
+                    self._cache_headers(headers, *validators)
+            await send(message)
+
+        await self.app(scope, receive, respond)
+
+    def _cacheable(self, request: Request) -> bool:
+        if request.method not in ("GET", "HEAD") or not request.url.path.startswith("/v1/"):
+            return False
+        # A long poll answers when something changes: it cannot be answered from the validators in advance.
+        return not (request.url.path == "/v1/changes" and request.query_params.get("wait", "0") not in ("", "0"))
+
+    async def _validators(self, db: Database, request: Request, caller: Caller) -> tuple[str, datetime | None]:
+        """A strong ETag from the last change, the request and the caller's view; Last-Modified from its time.
+
+        The same state and the same request give the same bytes, so the tag is known before the route runs.
+        """
+        async with transaction(db) as session:
+            seq, at = await last_change(session)
+            lifted = None
+            if caller.partner:
+                # An embargo lifting changes what partners see without any change being logged.
+                lifted = (
+                    await session.execute(
+                        sa.select(sa.func.max(article_table.c.embargoed_until)).where(
+                            article_table.c.embargoed_until <= datetime.now(UTC)
+                        )
+                    )
+                ).scalar_one_or_none()
+        query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
+        parts = [
+            REPRESENTATION,
+            str(seq),
+            request.url.path,
+            query,
+            request.headers.get("accept", ""),
+            caller.view(),
+            str(lifted),
+        ]
+        digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+        return f'"{seq}.{digest}"', at
+
+    def _fresh(self, request: Request, etag: str, at: datetime | None) -> bool:
+        if none_match := request.headers.get("if-none-match"):
+            return none_match.strip() == "*" or etag in {bare_etag(t) for t in none_match.split(",")}
+        since = request.headers.get("if-modified-since")
+        if since and at is not None:
+            try:
+                return at <= parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
+        return False
+
+    def _cache_headers(self, headers: MutableHeaders, etag: str, at: datetime | None) -> None:
+        headers["ETag"] = etag
+        if at is not None:
+            headers["Last-Modified"] = format_datetime(at.astimezone(UTC), usegmt=True)
+        if "cache-control" not in headers:
+            headers["Cache-Control"] = self.settings.cache_control_lists
+        headers["Vary"] = VARY
+
+    async def _not_modified(self, validators: tuple[str, datetime | None], send: Send) -> None:
+        headers = MutableHeaders()
+        self._cache_headers(headers, *validators)
+        await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _quota_headers(self, limit: RateLimitItem, identity: str, policy: str) -> dict[str, str]:
+        # IETF draft-ietf-httpapi-ratelimit-headers: the policy, then what is left and when it resets.
+        stats = await self.limiter.get_window_stats(limit, identity)
+        reset = max(0, int(stats.reset_time - time.time()))
+        return {
+            "RateLimit-Policy": f'"{policy}";q={limit.amount};w={limit.get_expiry()}',
+            "RateLimit": f'"{policy}";r={stats.remaining};t={reset}',
+        }
+
+    async def _refuse(
+        self, request: Request, scope: Scope, receive: Receive, send: Send, status: int, detail: str
+    ) -> None:
+        error = errors.Unauthorized(detail)
+        await errors.problem(
+            request, status=status, slug=error.slug, title=error.title, detail=detail, headers=error.headers
+        )(scope, receive, send)
+
+
+_COMPRESSIBLE = (
+    "application/json",
+    "application/problem+json",
+    "application/ninjs+json",
+    "application/feed+json",
+    "application/atom+xml",
+    "application/ld+json",
+    "text/",
+)
+_MIN_SIZE = 512
+
+
+def _encoding(accept: str) -> str | None:
+    offered = {part.split(";", 1)[0].strip().lower(): part for part in accept.split(",")}
+    for name in ("br", "gzip"):
+        if name in offered and "q=0" not in offered[name].replace(" ", ""):
+            return name
+    return None
+
+
+class Compress:
+    """Brotli or gzip for bodies worth it; each encoding gets its own ETag, and Vary says why."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        encoding = _encoding(Headers(scope=scope).get("accept-encoding", "")) if scope["type"] == "http" else None
+        if encoding is None:
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def buffered(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            await send_all(start, b"".join(chunks))
+
+        async def send_all(start: Message, body: bytes) -> None:
+            headers = MutableHeaders(scope=start)
+            kind = headers.get("content-type", "")
+            if len(body) >= _MIN_SIZE and "content-encoding" not in headers and kind.startswith(_COMPRESSIBLE):
+                body = brotli.compress(body, quality=4) if encoding == "br" else gzip.compress(body, compresslevel=6)
+                headers["Content-Encoding"] = encoding
+                headers["Content-Length"] = str(len(body))
+                if etag := headers.get("etag"):
+                    headers["ETag"] = etag[:-1] + ("-br" if encoding == "br" else "-gz") + '"'
+            if "accept-encoding" not in headers.get("vary", "").lower():
+                headers["Vary"] = ", ".join(v for v in (headers.get("vary"), "Accept-Encoding") if v)
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, buffered)

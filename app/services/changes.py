@@ -1,0 +1,80 @@
+"""The change log: every change to an article, quote or entity, readable in commit order.
+
+On PostgreSQL a sequence hands out numbers when rows are inserted, not when
+transactions commit, so a reader could pass a number whose transaction commits
+later and miss it for good. Writers therefore take one transaction-scoped
+advisory lock just before they log their changes, at the very end of their
+work: numbers are then handed out in commit order. SQLite has one writer at a
+time anyway.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import DbSession
+from app.models import ChangeAction, ChangeObject, change_table
+
+c = change_table
+# Any fixed number: the lock only has to be the same for every writer.
+_CHANGE_LOG_LOCK = 7_405_551
+
+
+@dataclass(frozen=True)
+class Event:
+    object: ChangeObject
+    object_id: str
+    action: ChangeAction
+    version: int | None = None
+    section_id: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+async def record(session: DbSession, events: Sequence[Event], *, now: datetime) -> None:
+    """Append events to the log; call last in a transaction, right before it commits."""
+    if not events:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
+    await session.execute(
+        sa.insert(c),
+        [
+            {
+                "object": e.object.value,
+                "object_id": e.object_id,
+                "action": e.action.value,
+                "version": e.version,
+                "section_id": e.section_id,
+                "detail": e.detail,
+                "at": now,
+            }
+            for e in events
+        ],
+    )
+
+
+async def last_change(session: DbSession) -> tuple[int, datetime | None]:
+    """The newest change's number and time: (0, None) before anything happened."""
+    row = (await session.execute(sa.select(c.c.seq, c.c.at).order_by(c.c.seq.desc()).limit(1))).first()
+    return (int(row.seq), row.at) if row else (0, None)
+
+
+async def changed_since(session: DbSession, object: ChangeObject, object_ids: Sequence[str], seq: int) -> bool:
+    """Whether any of these objects changed after change number `seq` (for If-Match)."""
+    found = await session.execute(
+        sa.select(c.c.seq)
+        .where(c.c.object == object.value, c.c.object_id.in_(list(object_ids)), c.c.seq > seq)
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def read(session: DbSession, *, after: int, limit: int, section_ids: Sequence[int] | None) -> list[Any]:
+    """Changes after number `after`, oldest first; a key limited to sections sees only theirs (and entities)."""
+    stmt = sa.select(c).where(c.c.seq > after).order_by(c.c.seq).limit(limit)
+    if section_ids is not None:
+        stmt = stmt.where(sa.or_(c.c.section_id.is_(None), c.c.section_id.in_(list(section_ids))))
+    return list((await session.execute(stmt)).all())
