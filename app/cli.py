@@ -1,6 +1,7 @@
 """The command line: `python -m app --help`."""
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ cli = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+# Tables go to standard output; when that is not a terminal (a pipe, a test) keep rows on one line.
+out = Console(width=None if sys.stdout.isatty() else 200)
 
 
 @cli.command()
@@ -87,8 +90,16 @@ cli.add_typer(keys, name="keys")
 def keys_create(
     name: Annotated[str, typer.Option(help="Who the key is for.")],
     scopes: Annotated[str, typer.Option(help="Comma-separated: read, ingest, admin (admin implies all).")] = "read",
+    rate_limit: Annotated[
+        str | None, typer.Option(help="This key's quota, e.g. 6000/hour (default: RATE_LIMIT).")
+    ] = None,
+    sections: Annotated[
+        str | None, typer.Option(help="Comma-separated section slugs the key is licensed for (default: all).")
+    ] = None,
 ) -> None:
     """Create a key and print it once."""
+    from limits import parse
+
     from app.models import Scope
     from app.services import keys as service
 
@@ -98,7 +109,17 @@ def keys_create(
         raise typer.BadParameter(f"scopes must be among: {', '.join(s.value for s in Scope)}") from exc
     if not wanted:
         raise typer.BadParameter("at least one scope")
-    key, info = _run_in_transaction(lambda session: service.create_key(session, name=name, scopes=wanted, now=_now()))
+    if rate_limit is not None:
+        try:
+            parse(rate_limit)
+        except ValueError as exc:
+            raise typer.BadParameter("a quota such as 600/minute or 10000/day", param_hint="--rate-limit") from exc
+    licensed = [slug.strip() for slug in sections.split(",") if slug.strip()] if sections else None
+    key, info = _run_in_transaction(
+        lambda session: service.create_key(
+            session, name=name, scopes=wanted, now=_now(), rate_limit=rate_limit, sections=licensed
+        )
+    )
     console.print(f"created key {info.prefix} for {info.name!r} with scopes {', '.join(info.scopes)}")
     console.print("store it now; it is not shown again:")
     typer.echo(key)
@@ -111,16 +132,18 @@ def keys_list() -> None:
 
     from app.services import keys as service
 
-    table = Table("prefix", "name", "scopes", "created", "revoked")
+    table = Table("prefix", "name", "scopes", "quota", "sections", "created", "revoked")
     for info in _run_in_transaction(service.list_keys):
         table.add_row(
             info.prefix,
             info.name,
             ",".join(info.scopes),
+            info.rate_limit or "default",
+            ",".join(info.sections) if info.sections is not None else "all",
             f"{info.created_at:%Y-%m-%d %H:%M}",
             f"{info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "",
         )
-    Console().print(table)
+    out.print(table)
 
 
 @keys.command("revoke")
@@ -135,6 +158,22 @@ def keys_revoke(prefix: Annotated[str, typer.Argument(help="The key's prefix, as
         console.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"revoked {info.prefix} ({info.name})")
+
+
+@keys.command("usage")
+def keys_usage(days: Annotated[int, typer.Option(help="How many days back.", min=1)] = 30) -> None:
+    """Requests per key per day (304 answers are free)."""
+    from datetime import timedelta
+
+    from rich.table import Table
+
+    from app.services import keys as service
+
+    since = _now().date() - timedelta(days=days - 1)
+    table = Table("day", "key", "name", "requests")
+    for row in _run_in_transaction(lambda session: service.usage(session, since=since)):
+        table.add_row(row.day.isoformat(), row.prefix, row.name, str(row.requests))
+    out.print(table)
 
 
 @cli.command()
@@ -179,7 +218,6 @@ def extract(
     format: Annotated[str, typer.Option("--format", help="Output format (json).")] = "json",
 ) -> None:
     """Run the pipeline on one story without storing it and print what it understood, as JSON."""
-    import sys
     from zoneinfo import ZoneInfo
 
     import orjson

@@ -95,6 +95,12 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class PreconditionFailed(AppError):
+    status = 412
+    slug = "precondition-failed"
+    title = "Precondition failed"
+
+
 class ContentTooLarge(AppError):
     status = 413
     slug = "content-too-large"
@@ -290,6 +296,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The API key lacks the scope this operation needs.",
         404: "No such resource.",
         409: "The story was killed, or the change conflicts with the current state.",
+        412: "`If-Match` names a state that has changed since: fetch again and retry.",
         413: "The body is larger than the configured limit.",
         415: "The body's content type is not one this operation reads.",
         422: "A parameter is invalid or unknown; `errors` names it.",

@@ -33,7 +33,9 @@ TAGS = [
     {"name": "quotes", "description": "Quotes as a resource: who said what, where, with offsets."},
     {"name": "entities", "description": "Sources and everything stories mention, with Arabic and Latin names."},
     {"name": "sections", "description": "The sections stories are filed under."},
+    {"name": "changes", "description": "The change feed: mirror everything, then stay in sync."},
     {"name": "ingest", "description": "Seeing what the pipeline makes of a story before sending it."},
+    {"name": "admin", "description": "Key usage, for administrators."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 

@@ -748,3 +748,34 @@ class EntityMerge(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source_id: int = Field(ge=1, le=2**31 - 1, description="The entity to merge into this one; it then redirects here.")
+
+
+# --- Partner delivery ------------------------------------------------------------
+
+
+# One entry of the change feed.
+class ChangePublic(BaseModel):
+    object: ChangeObject = Field(description="article, quote or entity.", examples=["article"])
+    id: str = Field(description="The changed object's id.", examples=["k3v7q2m9x4p8r6t1"])
+    action: ChangeAction = Field(
+        description="created, updated (new version), corrected, killed (tombstone) or merged (into `detail.into`).",
+        examples=["updated"],
+    )
+    version: int | None = Field(description="The article's version after the change.", examples=[2])
+    at: datetime = Field(description="When the change was committed.")
+    url: str = Field(description="Where to fetch the object now.", examples=["/v1/articles/k3v7q2m9x4p8r6t1"])
+    detail: dict[str, Any] = Field(description="Extra facts: `into` for a merge, `article` for a quote.")
+
+
+# A page of the change feed.
+class ChangePage(BaseModel):
+    items: list[ChangePublic] = Field(description="Changes in commit order.")
+    next_cursor: str = Field(description="Pass as `cursor` to continue; never expires. Returned even when empty.")
+
+
+# Requests one key made on one day.
+class UsagePublic(BaseModel):
+    key: str = Field(description="The key's prefix.", examples=["3f9c0a1b2c4d"])
+    name: str = Field(description="Who the key is for.", examples=["partner-sports"])
+    day: date = Field(description="UTC day.")
+    requests: int = Field(description="Requests counted (304 answers are free).", examples=[1520])

@@ -67,7 +67,7 @@ def decode_cursor(cursor: str, order: str, size: int) -> list[Any]:
 
 
 def cursor_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         raise _malformed()
     return value
 

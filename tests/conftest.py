@@ -110,7 +110,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 def test_settings(database: Database, **settings: Any) -> Settings:
     """Settings for a test app: quotas out of the way unless a test sets its own."""
-    unlimited = {"rate_limit": "1000000/minute", "anonymous_rate_limit": "1000000/minute"}
+    unlimited = {"rate_limit": "1000000/minute", "anonymous_rate_limit": "1000000/minute", "long_poll_max": 1}
     return Settings(database_url=database.url, **{**unlimited, **settings})
 
 

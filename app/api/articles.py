@@ -5,7 +5,17 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import ValidationError
 
 from app.api.auth import IngestKey
-from app.api.deps import MAX_ID, STORY_BODY, ArticleFiltersDep, ArticleId, GuidQuery, PageDep, ViewDep
+from app.api.deps import (
+    MAX_ID,
+    STORY_BODY,
+    ArticleFiltersDep,
+    ArticleId,
+    GuidQuery,
+    IfMatch,
+    PageDep,
+    ViewDep,
+    require_unchanged,
+)
 from app.db import SessionDep, WriteSessionDep
 from app.errors import InvalidBody, invalid_body, problem_responses
 from app.models import (
@@ -14,6 +24,7 @@ from app.models import (
     ArticlePublic,
     ArticleSummary,
     ChangeKind,
+    ChangeObject,
     SaveOutcome,
     VersionPublic,
     VersionSummary,
@@ -80,12 +91,15 @@ async def create_article(
     return SaveOutcome(status=result.status, id=result.article_id, version=result.version)
 
 
-@router.patch("/{article_id}", summary="Correct a story", responses=problem_responses(401, 403, 404, 409, 422, 503))
+@router.patch(
+    "/{article_id}", summary="Correct a story", responses=problem_responses(401, 403, 404, 409, 412, 422, 503)
+)
 async def correct_article(
-    article_id: ArticlePath, patch: ArticlePatch, session: WriteSessionDep, key: IngestKey
+    article_id: ArticlePath, patch: ArticlePatch, session: WriteSessionDep, key: IngestKey, if_match: IfMatch = None
 ) -> SaveOutcome:
     """Change the given fields; the result is a new version with change `corrected` (quotes are extracted
     again when the body changes, and editors' quote corrections survive while their text remains)."""
+    await require_unchanged(session, if_match, ChangeObject.article, article_id)
     story = await ingest.current_content(session, article_id)
     changes = patch.model_dump(mode="json", exclude_unset=True)
     for name, value in changes.items():
@@ -99,10 +113,13 @@ async def correct_article(
     return SaveOutcome(status=result.status, id=result.article_id, version=result.version)
 
 
-@router.delete("/{article_id}", summary="Kill a story", responses=problem_responses(401, 403, 404, 422, 503))
-async def kill_article(article_id: ArticlePath, session: WriteSessionDep, key: IngestKey) -> SaveOutcome:
+@router.delete("/{article_id}", summary="Kill a story", responses=problem_responses(401, 403, 404, 412, 422, 503))
+async def kill_article(
+    article_id: ArticlePath, session: WriteSessionDep, key: IngestKey, if_match: IfMatch = None
+) -> SaveOutcome:
     """Cancel the story: it leaves every list, its body, quotes and mentions are no longer served, and its
     tombstone (id, guid, headline, status `canceled`) stays. A killed story cannot be revived."""
+    await require_unchanged(session, if_match, ChangeObject.article, article_id)
     result = await ingest.kill_story(session, article_id, now=utcnow())
     return SaveOutcome(status=result.status, id=result.article_id, version=result.version)
 

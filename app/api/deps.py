@@ -5,16 +5,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
-from app.delivery import caller_of
-from app.models import ArticleStatus, QuoteKind
+from app.db import DbSession
+from app.delivery import caller_of, etag_seq
+from app.errors import PreconditionFailed
+from app.models import ArticleStatus, ChangeObject, QuoteKind
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Sort
 from app.pipeline.read import JSON, NINJS, TEXT
+from app.services.changes import changed_since
 from app.services.common import ArticleFilters, Match, View
 from app.services.quotes import QuoteFilters
 
@@ -244,3 +247,21 @@ GuidQuery = Annotated[
         "or ninjs body that lacks one.",
     ),
 ]
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag from your last GET: the write is refused with 412 if the object changed since.",
+    ),
+]
+
+
+async def require_unchanged(session: DbSession, if_match: str | None, object: ChangeObject, *object_ids: str) -> None:
+    """412 unless the objects are unchanged since the state the client's ETag names (RFC 9110 If-Match)."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    seqs = [seq for tag in if_match.split(",") if (seq := etag_seq(tag)) is not None]
+    if not seqs or await changed_since(session, object, object_ids, max(seqs)):
+        raise PreconditionFailed("The object changed since the ETag you sent; fetch it again and retry.")

@@ -4,10 +4,19 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.auth import IngestKey
-from app.api.deps import MAX_ID, ArticleFiltersDep, IdPageDep, PageDep, QuoteFiltersDep
+from app.api.deps import MAX_ID, ArticleFiltersDep, IdPageDep, IfMatch, PageDep, QuoteFiltersDep, require_unchanged
 from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
-from app.models import ArticleSummary, EntityKind, EntityMerge, EntityPatch, EntityPublic, QuotePublic, utcnow
+from app.models import (
+    ArticleSummary,
+    ChangeObject,
+    EntityKind,
+    EntityMerge,
+    EntityPatch,
+    EntityPublic,
+    QuotePublic,
+    utcnow,
+)
 from app.pagination import Page, next_link
 from app.services import articles, entities, quotes
 from app.services.entities import EntityFilters
@@ -100,23 +109,25 @@ async def list_entity_articles(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.patch("/{entity_id}", summary="Edit an entity", responses=problem_responses(308, 401, 403, 404, 422, 503))
+@router.patch("/{entity_id}", summary="Edit an entity", responses=problem_responses(308, 401, 403, 404, 412, 422, 503))
 async def update_entity(
-    entity_id: EntityPath, patch: EntityPatch, session: WriteSessionDep, key: IngestKey
+    entity_id: EntityPath, patch: EntityPatch, session: WriteSessionDep, key: IngestKey, if_match: IfMatch = None
 ) -> EntityPublic:
     """Add or remove aliases (Arabic or Latin), set names, title, kind, affiliation or Wikidata QID.
     Later stories resolve speakers by the new names."""
+    await require_unchanged(session, if_match, ChangeObject.entity, str(entity_id))
     return await entities.update_entity(session, entity_id, patch, now=utcnow())
 
 
 @router.post(
     "/{entity_id}/merge",
     summary="Merge an entity into this one",
-    responses=problem_responses(308, 401, 403, 404, 422, 503),
+    responses=problem_responses(308, 401, 403, 404, 412, 422, 503),
 )
 async def merge_entity(
-    entity_id: EntityPath, merge: EntityMerge, session: WriteSessionDep, key: IngestKey
+    entity_id: EntityPath, merge: EntityMerge, session: WriteSessionDep, key: IngestKey, if_match: IfMatch = None
 ) -> EntityPublic:
     """Move the source entity's quotes, mentions and agency credits here and keep its names as aliases.
     The source then answers 308 with this entity's URL."""
+    await require_unchanged(session, if_match, ChangeObject.entity, str(entity_id), str(merge.source_id))
     return await entities.merge_entities(session, entity_id, merge.source_id, now=utcnow())

@@ -3,10 +3,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from app.api.auth import IngestKey
-from app.api.deps import MAX_ID, PageDep, QuoteFiltersDep, ViewDep
+from app.api.deps import MAX_ID, IfMatch, PageDep, QuoteFiltersDep, ViewDep, require_unchanged
 from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
-from app.models import QuotePatch, QuotePublic, utcnow
+from app.models import ChangeObject, QuotePatch, QuotePublic, utcnow
 from app.pagination import Page, next_link
 from app.services import quotes
 
@@ -37,13 +37,15 @@ async def get_quote(
     return await quotes.get_quote(session, quote_id, view)
 
 
-@router.patch("/{quote_id}", summary="Correct a quote", responses=problem_responses(401, 403, 404, 422, 503))
+@router.patch("/{quote_id}", summary="Correct a quote", responses=problem_responses(401, 403, 404, 412, 422, 503))
 async def correct_quote(
     quote_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Quote id.", examples=[101])],
     patch: QuotePatch,
     session: WriteSessionDep,
     key: IngestKey,
+    if_match: IfMatch = None,
 ) -> QuotePublic:
     """Fix a quote's text (it must occur in the body), speaker or kind. The quote becomes editor-attributed,
     and the correction survives re-extraction of later versions while its text is still in the story."""
+    await require_unchanged(session, if_match, ChangeObject.quote, str(quote_id))
     return await quotes.correct_quote(session, quote_id, patch, now=utcnow())

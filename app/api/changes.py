@@ -1,0 +1,69 @@
+import asyncio
+import time
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query, Request
+
+from app.api.deps import ViewDep
+from app.db import Database, transaction
+from app.errors import problem_responses
+from app.models import ChangeObject, ChangePage, ChangePublic, section_table
+from app.pagination import cursor_id, decode_cursor, encode_cursor
+from app.services import changes
+
+router = APIRouter(tags=["changes"])
+
+_ORDER = "changes"
+_URLS = {ChangeObject.article: "/v1/articles/", ChangeObject.quote: "/v1/quotes/", ChangeObject.entity: "/v1/entities/"}
+
+
+async def _section_ids(db: Database, slugs: list[str]) -> list[int]:
+    s = section_table
+    async with transaction(db) as session:
+        chosen = sa.select(s.c.id).where(s.c.slug.in_(slugs))
+        rows = await session.execute(sa.select(s.c.id).where(sa.or_(s.c.id.in_(chosen), s.c.parent_id.in_(chosen))))
+        return [row.id for row in rows]
+
+
+@router.get("/changes", summary="Follow every change", responses=problem_responses(422, 503))
+async def list_changes(
+    request: Request,
+    view: ViewDep,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="From `next_cursor`; leave out to start at the beginning.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Changes per page, 1 to 1000.")] = 100,
+    wait: Annotated[
+        int, Query(ge=0, le=300, description="Seconds to wait for a change when there is none yet (long polling).")
+    ] = 0,
+) -> ChangePage:
+    """Every change to articles, quotes and entities, in commit order: created, updated (a new version),
+    corrected, killed (a tombstone) and merged. Fetch each changed object at its `url` (a 404 means it is
+    no longer visible to you: drop it). Start without a cursor to build a full mirror, then keep the
+    last `next_cursor`: cursors never expire."""
+    after = cursor_id(decode_cursor(cursor, _ORDER, 1)[0]) if cursor else 0
+    db: Database = request.app.state.db
+    sections = await _section_ids(db, list(view.sections)) if view.sections is not None else None
+    deadline = time.monotonic() + min(wait, request.app.state.settings.long_poll_max)
+    while True:
+        # A fresh transaction each time: a snapshot taken before a commit would never see it.
+        async with transaction(db) as session:
+            rows = await changes.read(session, after=after, limit=limit, section_ids=sections)
+        if rows or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(0.5)
+    items = [
+        ChangePublic(
+            object=row.object,
+            id=row.object_id,
+            action=row.action,
+            version=row.version,
+            at=row.at,
+            url=_URLS[ChangeObject(row.object)] + row.object_id,
+            detail=row.detail,
+        )
+        for row in rows
+    ]
+    last = rows[-1].seq if rows else after
+    return ChangePage(items=items, next_cursor=encode_cursor(_ORDER, [last]))
