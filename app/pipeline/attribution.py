@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from typing import NamedTuple
 
 from app.pipeline import lexicon as lx
 from app.pipeline.normalize import normalize, slugify
 
+_BODY_KINDS = frozenset(["agency", "government", "organization"])
 KINDS = ("person", "organization", "agency", "government", "place", "unnamed_group")
 
 
@@ -59,7 +61,7 @@ def _slug(name: str) -> str:
     return slugify(name)
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """What the attribution words say, before resolution."""
 
@@ -69,10 +71,11 @@ class Mention:
     name: str = ""
     title: str | None = None
     gender: str = "?"
-    head: str = ""  # folded head noun for defref/titleref
+    head: str = ""  # folded head noun for defref/titleref; "*guess" for a name found by position
+    kind_hint: str = ""  # defref: the kind of entity the head noun names («الوكالة» -> agency)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entity:
     name: str
     kind: str
@@ -80,9 +83,17 @@ class _Entity:
     gender: str
     ref: str
     tokens: tuple[str, ...]
+    _speaker: Speaker | None = None
+    alias_words: frozenset[str] = frozenset()  # folded words of catalogued aliases
+    heads: frozenset[str] = frozenset()  # first two words without «ال»: what «الوزارة» matches
 
     def speaker(self) -> Speaker:
-        return Speaker(self.name, self.kind, self.title, self.ref)
+        # Speaker is frozen (slow to build) and an entity speaks many times;
+        # only a title learnt later changes it.
+        sp = self._speaker
+        if sp is None or sp.title != self.title:
+            sp = self._speaker = Speaker(self.name, self.kind, self.title, self.ref)
+        return sp
 
 
 def _strip_al(word: str) -> str:
@@ -101,13 +112,21 @@ _COMMAS = frozenset({"،", ",", ";", "؛", ":"})
 _QUOTE_MARKS = frozenset('"«»“”')
 _AR_RELATIVE = lx._fold("الذي التي الذين وهو وهي وهم وهما اللذين")
 _AR_CALLED = lx._fold("تدعى يدعى ويدعى وتدعى اسمه اسمها")
+# «طالباً عدم ذكر اسمه لأنه ...»: "his name" counts only before a known given name.
+_AR_HIS_NAME = lx._fold("اسمه اسمها")
 _AR_CHAIN_SAYING = lx._fold("قوله قولها قولهم قولهما")
 _EN_RELATIVE = frozenset(["who", "which", "whose", "whom", "where"])
 _EN_SPOKES = frozenset(["spokesman", "spokeswoman", "spokesperson"])
+_EN_PREPOSITIONS = frozenset(["in", "at", "of", "from", "for", "with", "on", "near"])
+
+
+_PART_BREAKS = _COMMAS | _QUOTE_MARKS | frozenset("()-–—")
 
 
 def _parts(toks: Sequence[Tok]) -> list[list[Tok]]:
     """Split at commas, dropping quotation marks (a name may sit in quotes)."""
+    if _PART_BREAKS.isdisjoint([t.raw for t in toks]):
+        return [list(toks)] if toks else []  # the usual subject: one part, nothing to drop
     out: list[list[Tok]] = [[]]
     for t in toks:
         if t.raw in _COMMAS:
@@ -126,7 +145,7 @@ def _text(toks: Sequence[Tok], para: str) -> str:
 
 
 def _clean_text(toks: Sequence[Tok]) -> str:
-    return " ".join(t.raw for t in toks if t.core)
+    return " ".join([t.raw for t in toks if t.core])
 
 
 # --- Arabic -------------------------------------------------------------------
@@ -134,40 +153,58 @@ def _clean_text(toks: Sequence[Tok]) -> str:
 
 def _ar_name_at(words: Sequence[Tok], i: int) -> tuple[int, int, str] | None:
     """A person's name starting at words[i], as (start, end, gender), if any."""
-    core = words[i].core
+    return ar_name_span([w.core for w in words], [w.raw for w in words], i)
+
+
+# Words that can open a name: a given name, a kunya or the first half of a
+# compound («عبد» of «عبد الله»). Anything else is rejected before the full test.
+AR_NAME_START = frozenset(lx.AR_GIVEN) | lx.AR_KUNYA | lx.AR_GIVEN_FIRST_OF_PAIR
+_AR_NAME_OR_CALLED = AR_NAME_START | _AR_CALLED
+
+
+def ar_name_span(cores: Sequence[str], raws: Sequence[str], i: int) -> tuple[int, int, str] | None:
+    """``_ar_name_at`` over parallel lists of folded and raw words."""
+    core = cores[i]
+    if core not in AR_NAME_START:
+        return None
+    n = len(cores)
     start = i
     j = i + 1
-    if core in lx.AR_KUNYA and j < len(words) and words[j].core in lx.AR_GIVEN:
+    if core in lx.AR_KUNYA and j < n and cores[j] in lx.AR_GIVEN:
         # «أبو سليم»: a kunya is a name of its own.
         return i, j + 1, "f" if core == "ام" else "m"
     gender = lx.AR_GIVEN.get(core)
     # Given names that are also function words: «على» folds onto «علي», and
     # «باسم» after a spokesman is "on behalf of".
-    if core == "علي" and words[i].raw.endswith("ى"):
+    if core == "علي" and raws[i].endswith("ى"):
         return None
-    if core == "باسم" and i > 0 and words[i - 1].core in lx.AR_TITLE_HEADS:
+    if core == "باسم" and i > 0 and cores[i - 1] in lx.AR_TITLE_HEADS:
         return None
-    if core in lx.AR_GIVEN_FIRST_OF_PAIR and j < len(words):
-        pair = core + " " + words[j].core
+    if core in lx.AR_GIVEN_FIRST_OF_PAIR and j < n:
+        pair = core + " " + cores[j]
         if pair in lx.AR_GIVEN:
             gender, j = lx.AR_GIVEN[pair], j + 1
     if gender is None:
         return None
-    if i > 0 and words[i - 1].core in lx.AR_KUNYA:
+    if i > 0 and cores[i - 1] in lx.AR_KUNYA:
         start = i - 1
-        gender = "f" if words[i - 1].core == "ام" else "m"
+        gender = "f" if cores[i - 1] == "ام" else "m"
     # The family name is one word; a bare given name before it is the
     # father's name («محمد علي حسن»).
     for _ in range(2):
-        if j >= len(words):
+        if j >= n:
             break
-        w = words[j].core
+        w = cores[j]
         if not w or w in lx.AR_NP_STOP or w in lx.AR_TITLE_HEADS or w in lx.AR_CUES:
             break
         j += 1
         if w.startswith("ال") or w not in lx.AR_GIVEN:
             break
     return start, j, gender
+
+
+# «في مؤتمر صحفي», «في كلمة الافتتاح»: a «في» opening an occasion ends a role.
+_AR_OCCASIONS = lx._fold("بيان تصريح تصريحات مؤتمر حديث مقابلة وقت كلمة خطاب لقاء ندوة رسالة منشور تغريدة")
 
 
 def _ar_np(words: Sequence[Tok]) -> list[Tok]:
@@ -183,7 +220,7 @@ def _ar_np(words: Sequence[Tok]) -> list[Tok]:
                 and out
                 and (out[0].core in lx.AR_UNNAMED or out[0].core in lx.AR_TITLE_HEADS)
                 and k + 1 < len(words)
-                and words[k + 1].core not in ("بيان", "تصريح", "مؤتمر", "حديث", "مقابله", "وقت")
+                and words[k + 1].core not in _AR_OCCASIONS
             )
             if not keep_in:
                 break
@@ -193,21 +230,76 @@ def _ar_np(words: Sequence[Tok]) -> list[Tok]:
     return out
 
 
+_AR_BODY_HEADS = lx.AR_AGENCY_HEADS | lx.AR_GOV_HEADS | lx.AR_ORG_HEADS
+# Words that end a role's complement rather than start a name after it.
+_AR_NOT_NAME = _AR_BODY_HEADS | lx.AR_TITLE_HEADS | lx.AR_UNNAMED | lx.AR_NP_STOP | lx.AR_HONORIFICS
+_AR_ON_BEHALF = lx._fold("باسم ب بـ عن")
+
+
+def _ar_name_after_title(np: Sequence[Tok]) -> tuple[int, int] | None:
+    """An unlisted two-word name closing a role: «وزير خارجية قمرستان فاردان أوسكو».
+
+    Given names outside data/given_names.json (foreign names above all) are
+    recognised by position: the two last words of a noun phrase that opens
+    with a role. Guards keep role complements out: the first name word is
+    indefinite and no body, role or function word; a definite family name
+    must look like a nisba («المنصوري»), not a noun («السحاب»).
+    """
+    # The name ends the role phrase or stands before a «في» that opens a
+    # place or an occasion («... ميريلا أوستراند في مؤتمر صحفي»).
+    for end in [k for k, t in enumerate(np) if t.core == "في"] + [len(np)]:
+        found = _ar_name_before(np, end)
+        if found is not None:
+            return found
+    return None
+
+
+def _ar_name_before(np: Sequence[Tok], end: int) -> tuple[int, int] | None:
+    # «اتهم زعيم المعارضة إريك توفماند الحكومة بـ»: the verb's object trails.
+    while end > 0 and (np[end - 1].core in _AR_BODY_HEADS or np[end - 1].core in _AR_ON_BEHALF):
+        end -= 1
+    definite_role = np[0].core.startswith("ال")
+    if end < (3 if definite_role else 4):
+        return None
+    n1, n2 = np[end - 2], np[end - 1]
+    c1, c2 = n1.core, n2.core
+    if n1.quoted or n2.quoted or len(c1) < 2 or len(c2) < 2:
+        return None
+    if c1.startswith(("ال", "لل")) or c1 in _AR_NOT_NAME or np[end - 3].core in _AR_ON_BEHALF:
+        return None
+    if c2 in _AR_NOT_NAME or c2.startswith("لل") or (c2.startswith("ال") and not c2.endswith("ي")):
+        return None
+    if c1.isdigit() or c2.isdigit() or c2 in lx.AR_ANOTHER:
+        return None
+    return end - 2, end
+
+
 def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
-    words = [t for t in toks if t.core or t.raw in _COMMAS]
-    cores = [t.core for t in words]
+    cores = [t.core for t in toks]
+    # Punctuation has an empty core: without any, there is nothing to filter or split.
+    plain = "" not in cores
+    words = list(toks) if plain else [t for t in toks if t.core or t.raw in _COMMAS]
+    # «وقالت فيها إن ...»: "in it" is no subject; the sentence's last named entity speaks.
+    while words and words[0].core in lx.AR_PREP_PRONOUNS:
+        words = words[1:]
+    if len(words) != len(cores):
+        cores = [t.core for t in words]
     # Chained attribution: «نقلت الوكالة عن مسؤول قوله» — the official speaks.
-    for k, c in enumerate(cores):
-        if c in _AR_CHAIN_SAYING:
-            back = [i for i in range(k) if cores[i] == "عن"]
-            if back:
-                return parse_ar(words[back[-1] + 1 : k], para)
-    for k in range(len(cores) - 1):
-        if (cores[k], cores[k + 1]) in (("نقلا", "عن"), ("علي", "لسان")):
-            return parse_ar(words[k + 2 :], para)
+    # The first «عن» introduces the source; a later one belongs to its
+    # description («طلب عدم الكشف عن هويته»).
+    if "عن" in cores:
+        for k, c in enumerate(cores):
+            if c in _AR_CHAIN_SAYING:
+                back = cores.index("عن")
+                if back < k:
+                    return parse_ar(words[back + 1 : k], para)
+    if "عن" in cores or "لسان" in cores:
+        for k in range(len(cores) - 1):
+            if (cores[k], cores[k + 1]) in (("نقلا", "عن"), ("علي", "لسان")):
+                return parse_ar(words[k + 2 :], para)
     if cores and cores[0] in ("اما", "واما"):
         words, cores = words[1:], cores[1:]
-    parts = _parts(words)
+    parts = ([words] if words else []) if plain else _parts(words)
     # Drop relative clauses and «وهو ...» asides, but keep «ويدعى أبو سليم».
     kept: list[list[Tok]] = []
     for p in parts:
@@ -220,11 +312,20 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
             continue
         kept.append(p)
     for pi, p in enumerate(kept):
-        for i, t in enumerate(p):
+        pcores = [t.core for t in p]
+        if AR_NAME_START.isdisjoint(pcores) and _AR_CALLED.isdisjoint(pcores):
+            continue  # no name can start in this part
+        praws = [t.raw for t in p]
+        # only words that can open a name or announce one need the full test
+        for i in compress(range(len(p)), map(_AR_NAME_OR_CALLED.__contains__, pcores)):
+            t = p[i]
             if t.quoted:
                 continue
-            if t.core in _AR_CALLED and i + 1 < len(p):
-                found = _ar_name_at(p, i + 1)
+            if (
+                t.core in _AR_CALLED
+                and i + 1 < len(p)
+                and ((found := ar_name_span(pcores, praws, i + 1)) is not None or t.core not in _AR_HIS_NAME)
+            ):
                 end = found[1] if found else i + 2
                 return Mention(
                     "person",
@@ -232,7 +333,7 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
                     _clean_text(p[:i]) or None,
                     found[2] if found else "?",
                 )
-            found = _ar_name_at(p, i)
+            found = ar_name_span(pcores, praws, i)
             if found is None:
                 continue
             s, e, gender = found
@@ -268,12 +369,23 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
         np = np[1:]
     head = np[0].core
     name = _clean_text(np)
-    if head in lx.AR_AGENCY_HEADS or head in lx.AR_GOV_HEADS or head in lx.AR_ORG_HEADS:
+    if head in lx.AR_TITLE_HEADS:
+        span = _ar_name_after_title(np)
+        if span is not None:
+            s, e = span
+            title = _clean_text(np[:s])
+            gender = "f" if _fem_word(head) else "m"
+            return Mention("person", _clean_text(np[s:e]), title, gender, head="*guess")
+    if head in _AR_BODY_HEADS:
         kind = "agency" if head in lx.AR_AGENCY_HEADS else "government" if head in lx.AR_GOV_HEADS else "organization"
         gender = "f" if _fem_word(head) else "m"
+        if len(np) == 2 and not head.startswith("ال") and np[1].core in _AR_BODY_HEADS and np[1].core[:2] == "ال":
+            # «رئاسة المجلس», «أمانة الاتحاد»: an organ of a body named before speaks for it.
+            return Mention("defref", name, gender=gender, head=_strip_al(np[1].core))
         alone = len(np) == 1 or (len(np) == 2 and np[1].core in ("ذاته", "نفسه", "ذاتها", "نفسها"))
         if alone and head.startswith("ال"):
-            return Mention("defref", name, gender=gender, head=_strip_al(head))
+            hint = "agency" if head in lx.AR_AGENCY_HEADS else ""
+            return Mention("defref", name, gender=gender, head=_strip_al(head), kind_hint=hint)
         second = np[1] if len(np) > 1 else None
         if (
             second is not None
@@ -286,9 +398,11 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
         return Mention(kind, name, gender=gender)
     if head in lx.AR_DOCUMENTS and len(np) == 1:
         return Mention("defref", name, head="*doc")
-    # An indefinite sound masculine plural («مسافرون عالقون») is a group of people.
+    # An indefinite sound masculine plural («مسافرون عالقون») is a group of
+    # people, and so is one more of them («ناقد آخر»).
     plural = not head.startswith("ال") and head.endswith("ون") and len(head) > 4
-    if plural or head in lx.AR_UNNAMED or _strip_al(head) in lx.AR_UNNAMED:
+    another = not head.startswith("ال") and len(np) > 1 and np[1].core in lx.AR_ANOTHER
+    if plural or another or head in lx.AR_UNNAMED or _strip_al(head) in lx.AR_UNNAMED:
         if head.startswith("ال") and len(np) <= 2:
             return Mention("defref", name, head="*unnamed")
         return Mention("unnamed_group", name, gender="p")
@@ -306,15 +420,20 @@ def _is_cap(t: Tok) -> bool:
     return bool(t.raw[:1].isupper())
 
 
+_EN_NAME_LINKS = frozenset(["of", "for", "de", "van", "al"])
+
+
 def _en_runs(part: Sequence[Tok]) -> list[tuple[int, int]]:
+    """Runs of capitalised words, allowing "of"/"for" between two of them."""
+    n = len(part)
+    caps = [_en_cap(t.raw) for t in part]
     runs: list[tuple[int, int]] = []
     i = 0
-    while i < len(part):
-        if _is_cap(part[i]) and part[i].core:
+    while i < n:
+        if caps[i] and part[i].core:
             j = i + 1
-            while j < len(part) and (
-                (_is_cap(part[j]) and part[j].core)
-                or (part[j].core in ("of", "for", "de", "van", "al") and j + 1 < len(part) and _is_cap(part[j + 1]))
+            while j < n and (
+                (caps[j] and part[j].core) or (part[j].core in _EN_NAME_LINKS and j + 1 < n and caps[j + 1])
             ):
                 j += 1
             runs.append((i, j))
@@ -332,20 +451,100 @@ def _org_kind(words: Sequence[str]) -> str | None:
     return None
 
 
+_EN_TRAILING = lx.EN_TIME | {"also", "in", "at", "on"}
+
+
+_EN_ARTICLES = frozenset(["the", "its", "his", "her", "their", "also"])
+# Words that give a subject any reading but a plain two-word name.
+_EN_SPECIAL = (
+    lx.EN_TITLE_WORDS
+    | lx.EN_ORG_WORDS.keys()
+    | lx.EN_TIME
+    | lx.EN_UNNAMED
+    | lx.EN_DETERMINERS
+    | lx.EN_LEADING_PREPS
+    | lx.EN_PRONOUNS.keys()
+    | lx.EN_ORGANS
+    | _EN_ARTICLES
+    | _EN_TRAILING
+    | _EN_RELATIVE
+    | _EN_SPOKES
+    | _EN_PREPOSITIONS
+)
+
+
 def _strip_articles(toks: list[Tok]) -> list[Tok]:
-    while toks and toks[0].core in ("the", "its", "his", "her", "their", "also"):
+    while toks and toks[0].core in _EN_ARTICLES:
         toks = toks[1:]
-    while toks and toks[-1].core in lx.EN_TIME | {"also", "in", "at", "on"}:
+    while toks and toks[-1].core in _EN_TRAILING:
         toks = toks[:-1]
     return toks
 
 
+def _en_title_word(core: str) -> bool:
+    """A title word, also hyphenated ("secretary-general", "vice-president")."""
+    return core in lx.EN_TITLE_WORDS or ("-" in core and any(w in lx.EN_TITLE_WORDS for w in core.split("-")))
+
+
+def _en_cap(raw: str) -> bool:
+    """Capitalised, counting Arabic-style particles: "al-Qassab", "el-Sayed"."""
+    return raw[:1].isupper() or (raw[:3] in ("al-", "el-") and raw[3:4].isupper())
+
+
+def _en_one_word(t: Tok) -> Mention | None:
+    """parse_en for a one-word subject ("he", "Smith", "officials"), the commonest case."""
+    c = t.core
+    if c in lx.EN_PRONOUNS:
+        return Mention("pronoun", c, gender=lx.EN_PRONOUNS[c])
+    if c in lx.EN_TIME or c in _EN_ARTICLES or c in _EN_TRAILING:
+        return None
+    if c in lx.EN_UNNAMED:
+        return Mention("unnamed_group", t.raw, gender="p")
+    kind = lx.EN_ORG_WORDS.get(c)
+    if kind:
+        return Mention(kind, t.raw)
+    if _is_cap(t):
+        return Mention("short", t.raw)
+    return Mention("unnamed_group", t.raw, gender="p")
+
+
 def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
+    if len(toks) == 1 and toks[0].core:
+        return _en_one_word(toks[0])
+    if (
+        len(toks) == 2
+        and all(t.core and t.core not in _EN_SPECIAL and _is_cap(t) and "-" not in t.core for t in toks)
+        and not toks[1].raw.endswith(("'s", "’s"))
+    ):
+        # "Anna Berg": two capitalised ordinary words are a person's name.
+        return Mention("person", f"{toks[0].raw} {toks[1].raw}")
     words = [t for t in toks if t.core or t.raw in _COMMAS]
+    word_cores = [t.core for t in words]
+    has_relative = not _EN_RELATIVE.isdisjoint(word_cores)
+    if has_relative:
+        # "Minister Salma al-Warraqi who cut the ribbon": a relative with no comma ends the subject.
+        rel = next(
+            (k for k, t in enumerate(words) if t.core in _EN_RELATIVE and k and words[k - 1].raw not in _COMMAS), None
+        )
+        if rel is not None:
+            words = words[:rel]
+    # "the union's secretariat", "the ministry's spokesman": the owner speaks.
+    own = None
+    if not lx.EN_ORGANS.isdisjoint(word_cores):
+        own = next(
+            (k for k, t in enumerate(words[:-1]) if t.raw.endswith(("'s", "’s")) and words[k + 1].core in lx.EN_ORGANS),
+            None,
+        )
+    if own is not None:
+        t = words[own]
+        owner = Tok(t.start, t.end - 2, t.raw[:-2], t.core[:-2], t.quoted)
+        found = parse_en([*words[:own], owner], para)
+        if found is not None:
+            return found
     # drop ", who ... ," asides
     clean: list[Tok] = []
     skipping = False
-    for t in words:
+    for t in words if has_relative else ():
         if t.raw in _COMMAS:
             skipping = False
             clean.append(t)
@@ -353,9 +552,19 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
             skipping = True
         elif not skipping:
             clean.append(t)
-    parts = _parts(clean)
+    parts = _parts(clean if clean else words)
     if not parts:
         return None
+    if parts[0][0].core in lx.EN_LEADING_PREPS:
+        # "In a statement on Wednesday, Qamaristan's foreign ministry": drop the
+        # adverbial; with no comma, it ends at its last time word
+        # ("In an update on Friday afternoon the ministry").
+        if len(parts) > 1:
+            parts = parts[1:]
+        else:
+            last = max((k for k, t in enumerate(parts[0]) if t.core in lx.EN_TIME and t.core != "on"), default=-1)
+            if 0 < last < len(parts[0]) - 1:
+                parts = [parts[0][last + 1 :]]
     first = [t for t in parts[0] if t.core not in lx.EN_TIME]
     if not first:
         return None
@@ -363,7 +572,7 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
     if len(first) == 1 and cores[0] in lx.EN_PRONOUNS:
         return Mention("pronoun", cores[0], gender=lx.EN_PRONOUNS[cores[0]])
     # "a spokesman for the finance ministry": the ministry speaks.
-    for k, c in enumerate(cores[:-1]):
+    for k, c in enumerate(cores[:-1] if not _EN_SPOKES.isdisjoint(cores) else ()):
         if (
             c in _EN_SPOKES
             and cores[k + 1] == "for"
@@ -374,18 +583,22 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
                 return rest
     if cores[0] in lx.EN_DETERMINERS and any(c in lx.EN_UNNAMED for c in cores):
         return Mention("unnamed_group", _clean_text(first), gender="p")
-    if (cores[0] in lx.EN_UNNAMED and not _is_cap(first[0])) or (
-        cores[0] in lx.EN_UNNAMED and len(first) > 1 and not _is_cap(first[1])
-    ):
+    # "medical sources in the coastal city of Ain al-Sahab": the head noun
+    # before the first preposition decides, not the place after it.
+    head_np = cores[: next((k for k, c in enumerate(cores) if c in _EN_PREPOSITIONS), len(cores))]
+    if head_np and head_np[-1] in lx.EN_UNNAMED and not any(_is_cap(t) for t in first[: len(head_np)]):
+        return Mention("unnamed_group", _clean_text(first), gender="p")
+    if cores[0] in lx.EN_UNNAMED and (len(first) == 1 or not _is_cap(first[0]) or not _is_cap(first[1])):
         return Mention("unnamed_group", _clean_text(first), gender="p")
     # a person: a capitalised run of two or more words after any title words
+    part_runs = [_en_runs(part) for part in parts]
     for pi, part in enumerate(parts):
-        for s, e in _en_runs(part):
+        for s, e in part_runs[pi]:
             run = part[s:e]
             if run[-1].raw.endswith(("'s", "’s")):
                 continue
             low = [t.core for t in run]
-            cut = max((k + 1 for k, w in enumerate(low) if w in lx.EN_TITLE_WORDS), default=0)
+            cut = max((k + 1 for k, w in enumerate(low) if _en_title_word(w)), default=0)
             if low and low[0] == "the":
                 cut = max(cut, 1)
             name = run[cut:]
@@ -403,8 +616,8 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
             return Mention("person", _clean_text(name), title, gender)
     if cores[0] in lx.EN_DETERMINERS and any(c in lx.EN_UNNAMED for c in cores):
         return Mention("unnamed_group", _clean_text(first), gender="p")
-    for part in parts:
-        for s, e in _en_runs(part):
+    for part, runs in zip(parts, part_runs, strict=True):
+        for s, e in runs:
             run = [t for t in part[s:e] if t.core != "the"]
             kind = _org_kind([t.core for t in run])
             if kind:
@@ -419,6 +632,9 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
             return Mention("defref", head, head=head)
         if head in lx.EN_TITLE_WORDS:
             return Mention("titleref", head, head=head)
+    if first[0].core == "the" and len(np) > 1 and np_cores[-1] in lx.EN_TITLE_WORDS and all(map(_is_cap, np[:-1])):
+        # "The Selwan coach": a role with a team or country before it.
+        return Mention("titleref", np_cores[-1], head=np_cores[-1])
     kind = _org_kind(np_cores)
     if np_cores[-1] in lx.EN_UNNAMED or (kind is None and any(c in lx.EN_UNNAMED for c in np_cores)):
         return Mention("unnamed_group", _clean_text(np), gender="p")
@@ -436,54 +652,150 @@ def _compatible(want: str, have: str) -> bool:
     return want in ("?", "n") or have == "?" or want == have or (want == "p" and have == "f")
 
 
-@dataclass
+@lru_cache(maxsize=8)
+def _known_tables(
+    known: tuple[KnownEntity, ...],
+) -> tuple[dict[str, KnownEntity], dict[str, list[tuple[tuple[str, ...], KnownEntity]]], bool]:
+    """Catalogue indexes, built once per catalogue rather than once per story;
+    the flag says whether any catalogued entity is a body (not a place)."""
+    index: dict[str, KnownEntity] = {}
+    starts: dict[str, list[tuple[tuple[str, ...], KnownEntity]]] = {}
+    for k in known:
+        for alias in (k.name, *k.aliases):
+            key = fold(alias)
+            # "the sports ministry" also answers to "sports ministry"
+            for variant in (key, key[4:] if key.startswith("the ") else ""):
+                if variant:
+                    index.setdefault(variant, k)
+            words = tuple(key.split())
+            generic = len(words) == 1 and (words[0] in _AR_BODY_HEADS or words[0] in lx.EN_ORG_WORDS)
+            if words and k.kind != "place" and not generic:
+                # a bare «الوزارة» alias would claim every ministry in every story
+                # places are never speakers and never the target of a back-reference
+                for first in (words[0], "ل" + words[0]):
+                    starts.setdefault(first, []).append((words, k))
+    for entries in starts.values():
+        entries.sort(key=lambda e: -len(e[0]))  # longest name first
+    return index, starts, any(k.kind != "place" for k in known)
+
+
+@dataclass(slots=True)
 class Resolver:
     """Per-story memory of named entities and of who spoke last."""
 
     known: Sequence[KnownEntity] = ()
     entities: dict[str, _Entity] = field(default_factory=dict)
-    mentions: list[tuple[tuple[int, int], str]] = field(default_factory=list)
-    spoken: list[str] = field(default_factory=list)
+    # Mentions, kept per entity: ``order`` lists entities by their last mention
+    # and ``history`` holds each one's (sequence number, position) pairs, so
+    # "the last entity that fits" visits entities, not every mention so far.
+    order: dict[str, None] = field(default_factory=dict)
+    history: dict[str, list[tuple[int, tuple[int, int]]]] = field(default_factory=dict)
+    count: int = 0  # mentions recorded so far: the sequence number of the last one
+    # refs of entities that spoke, most recent last (a dict keeps each once)
+    spoken: dict[str, None] = field(default_factory=dict)
     _known_index: dict[str, KnownEntity] = field(default_factory=dict)
+    # first folded word of a catalogued name (also with «ل») -> (its words, entity)
+    known_starts: dict[str, list[tuple[tuple[str, ...], KnownEntity]]] = field(default_factory=dict)
+    _bodies: bool = False  # the catalogue holds bodies, not only places
 
     def __post_init__(self) -> None:
-        for k in self.known:
-            for alias in (k.name, *k.aliases):
-                self._known_index.setdefault(normalize(alias), k)
+        self._known_index, self.known_starts, self._bodies = _known_tables(tuple(self.known))
 
     # registry
     def lookup_known(self, text: str) -> KnownEntity | None:
-        return self._known_index.get(fold(text))
+        key = fold(text)
+        found = self._known_index.get(key)
+        if found is None and key.startswith("the "):
+            found = self._known_index.get(key[4:])
+        return found
 
-    def add(self, name: str, kind: str, title: str | None, gender: str, pos: tuple[int, int]) -> _Entity:
-        known = self.lookup_known(name)
+    def lookup_body(self, text: str) -> KnownEntity | None:
+        """A catalogued body, also when written with a trailing adjective or time
+        word («شركة غيمار للطاقة القمرستانية», «وكالة ... نقلاً») or without its
+        generic head («شركة» in «شركة غيمار للطاقة»)."""
+        if not self._bodies:
+            return None  # a catalogue of places names no body
+        key = fold(text)
+        index = self._known_index
+        exact = index.get(key)
+        if exact is not None:
+            return exact if exact.kind != "place" else None
+        # "Qamaristan's foreign ministry" is catalogued as "the Qamaristan foreign ministry".
+        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in key.split()]
+        if words and words[0] == "the":
+            words = words[1:]
+        for drop in range(min(3, len(words) - 1) + 1):
+            kept = words[: len(words) - drop]
+            for cand in (kept, kept[1:] if len(kept) > 2 else ()):
+                if cand and (k := index.get(" ".join(cand))) is not None and k.kind != "place":
+                    return k
+        return None
+
+    def add(
+        self,
+        name: str,
+        kind: str,
+        title: str | None,
+        gender: str,
+        pos: tuple[int, int],
+        known: KnownEntity | None = None,
+        looked_up: bool = False,
+    ) -> _Entity:
+        """Register a mention of name (catalogued as ``known``, when the caller looked it up)."""
+        if not looked_up:
+            known = self.lookup_known(name)
         if known is not None:
             name, kind, title = known.name, known.kind, title or known.title
         ref = _slug(name)
         ent = self.entities.get(ref)
         if ent is None:
-            tokens = tuple(fold(w) for w in name.split())
+            tokens = tuple(map(fold, name.split()))
             if kind != "person":
                 gender = (
                     gender if gender != "?" else ("f" if (tokens and _fem_word(tokens[0])) or kind == "place" else "m")
                 )
             ent = _Entity(name, kind, title, gender, ref, tokens)
+            ent.heads = frozenset(map(_strip_al, tokens[:2]))
+            if known is not None:
+                # "The ministry" must find a body catalogued under its Arabic
+                # name: back-references match the words of every alias.
+                ent.alias_words = frozenset(fold(w) for a in known.aliases for w in a.split())
             self.entities[ref] = ent
         else:
             if title and not ent.title:
                 ent.title = title
             if ent.gender == "?" and gender != "?":
                 ent.gender = gender
-        self.mentions.append((pos, ref))
+        self.mention(pos, ref)
         return ent
 
+    def mention(self, pos: tuple[int, int], ref: str) -> None:
+        """Record that ref is mentioned at pos (paragraph, token)."""
+        order = self.order
+        order.pop(ref, None)
+        order[ref] = None
+        self.count += 1
+        self.history.setdefault(ref, []).append((self.count, pos))
+
     def _recent(self, pos: tuple[int, int], ok: Callable[[_Entity], bool]) -> _Entity | None:
-        for mpos, ref in reversed(self.mentions):
-            if mpos <= pos:
-                ent = self.entities[ref]
-                if ok(ent):
-                    return ent
-        return None
+        """The entity of the latest recorded mention at or before pos that passes ok."""
+        best: _Entity | None = None
+        best_seq = -1
+        history = self.history
+        for ref in reversed(self.order):
+            hist = history[ref]
+            if hist[-1][0] < best_seq:
+                break  # every entity left was last mentioned before the best so far
+            ent = self.entities[ref]
+            if not ok(ent):
+                continue
+            for seq, mpos in reversed(hist):
+                if seq < best_seq:
+                    break
+                if mpos <= pos:
+                    best, best_seq = ent, seq
+                    break
+        return best
 
     def recent_person(self, pos: tuple[int, int], gender: str) -> _Entity | None:
         """The last person named before pos whose gender fits (for «لكنه قال», "she said")."""
@@ -492,14 +804,17 @@ class Resolver:
     def named_since(self, since: tuple[int, int], pos: tuple[int, int], gender: str) -> _Entity | None:
         """The last named entity mentioned between since and pos, if its gender fits."""
         ent = self._recent(pos, lambda e: e.kind != "unnamed_group" and _compatible(gender, e.gender))
-        if ent is not None and any(since <= mpos <= pos and ref == ent.ref for mpos, ref in self.mentions):
+        if ent is None:
+            return None
+        if any(since <= mpos <= pos for _, mpos in self.history[ent.ref]):
             return ent
         return None
 
     def last_speaker(self, gender: str) -> _Entity | None:
         for ref in reversed(self.spoken):
             ent = self.entities[ref]
-            if _compatible(gender, ent.gender) and not (
+            # An unnamed source («صيدلي», «مصادر») takes either verb gender.
+            if (ent.kind == "unnamed_group" or _compatible(gender, ent.gender)) and not (
                 gender == "m" and ent.kind in ("government", "agency", "place") and ent.gender == "f"
             ):
                 return ent
@@ -538,11 +853,19 @@ class Resolver:
                 back = self._recent(pos, lambda e: e.kind == "unnamed_group")
                 return back or self.add(m.name, "unnamed_group", None, "p", pos)
             head = m.head
-            found = self._recent(pos, lambda e: e.kind != "person" and any(_strip_al(t) == head for t in e.tokens[:2]))
+            # «رئاسة المجلس» is itself registered by the prescan: skip it, the council is meant.
+            own = _slug(m.name)
+            found = self._recent(pos, lambda e: e.kind != "person" and e.ref != own and head in e.heads)
             if found is None:
-                found = self._recent(pos, lambda e: e.kind != "person" and head in e.tokens)
+                found = self._recent(
+                    pos, lambda e: e.kind != "person" and e.ref != own and (head in e.tokens or head in e.alias_words)
+                )
+            if found is None and m.kind_hint:
+                # «وأضافت الوكالة» after «ميريديان برس»: an agency named without
+                # the word «وكالة» is still the agency meant.
+                found = self._recent(pos, lambda e: e.kind == m.kind_hint)
             if found is not None:
-                self.mentions.append((pos, found.ref))
+                self.mention(pos, found.ref)
                 return found
             return self.add(m.name, "organization", None, m.gender, pos)
         if m.kind == "titleref":
@@ -565,29 +888,54 @@ class Resolver:
                         and head in {_strip_al(w) for w in fold(e.title or "").split()}
                     ),
                 )
+            if found is None:
+                # "The Selwan coach said" with no title on record: the role
+                # continues the person speaking.
+                last = self.last_speaker(m.gender)
+                found = last if last is not None and last.kind == "person" else None
             if found is not None:
-                self.mentions.append((pos, found.ref))
+                self.mention(pos, found.ref)
             return found
         if m.kind == "short":
             known = self.lookup_known(m.name)
             if known is not None:
                 return self.add(known.name, known.kind, known.title, "?", pos)
-            found = self.short_name(m.name, pos)
-            if found is not None:
-                self.mentions.append((pos, found.ref))
-                return found
+            words = m.name.split()
+            # «وقال فرج لميريديان برس»: the longest leading run naming an earlier person.
+            for n in range(len(words), 0, -1):
+                found = self.short_name(" ".join(words[:n]), pos)
+                if found is not None:
+                    self.mention(pos, found.ref)
+                    return found
+            head = fold(words[0])
+            if head.startswith("ال"):
+                # «وأضافت العداءة البالغة 27 عاماً»: a role word from an earlier title.
+                role = _strip_al(head)
+                found = self._recent(
+                    pos, lambda e: e.kind == "person" and role in {_strip_al(w) for w in fold(e.title or "").split()}
+                )
+                if found is not None:
+                    self.mention(pos, found.ref)
+                    return found
             return self.add(m.name, "person", None, verb_gender if verb_gender in "mf" else "?", pos)
         if m.kind == "person":
+            if m.head == "*guess" and self.lookup_known(m.name) is not None:
+                # A guessed name that the catalogue knows as a place or body
+                # («رئيس بلدية عين السحاب»): the role speaks, unnamed.
+                return self.add(f"{m.title} {m.name}", "unnamed_group", None, "p", pos)
             full = self.short_name(m.name, pos) if len(m.name.split()) == 1 else None
             if full is not None:
                 return self.add(full.name, "person", m.title, m.gender, pos)
-        known = self.lookup_known(m.name)
+        known = self.lookup_body(m.name) if m.kind in _BODY_KINDS else self.lookup_known(m.name)
         if known is not None:
-            return self.add(known.name, known.kind, known.title, "?", pos)
+            return self.add(known.name, known.kind, known.title, "?", pos, known, looked_up=True)
         gender = m.gender
         if m.kind == "person" and gender == "?" and verb_gender in ("m", "f"):
             gender = verb_gender
-        return self.add(m.name, m.kind, m.title, gender, pos)
+        if m.kind in _BODY_KINDS:
+            return self.add(m.name, m.kind, m.title, gender, pos)  # lookup_known may still match exactly
+        return self.add(m.name, m.kind, m.title, gender, pos, None, looked_up=True)
 
     def spoke(self, ent: _Entity) -> None:
-        self.spoken.append(ent.ref)
+        self.spoken.pop(ent.ref, None)
+        self.spoken[ent.ref] = None

@@ -76,7 +76,7 @@ def overlap(a: Counter[str], b: Counter[str]) -> float:
     return shared / max(sum(a.values()), sum(b.values()))
 
 
-def _name_key(name: str) -> tuple[str, ...]:
+def name_key(name: str) -> tuple[str, ...]:
     words = _WORD.findall(normalize(name))
     if words and words[0] == "the":
         words = words[1:]
@@ -89,12 +89,34 @@ def speaker_correct(gold: dict[str, Any], pred: ExtractedQuote) -> bool:
         return False
     if gold["kind"] == "unnamed_group":
         return sp.kind == "unnamed_group"
-    return _name_key(gold["name"]) == _name_key(sp.name)
+    return name_key(gold["name"]) == name_key(sp.name)
 
 
 def load(paths: Sequence[Path] | None = None) -> list[dict[str, Any]]:
     files = sorted(paths) if paths is not None else sorted(EVAL_DIR.glob("*.json"))
     return [json.loads(p.read_text(encoding="utf-8")) for p in files]
+
+
+def match(gold: Sequence[str], predicted: Sequence[str]) -> dict[int, int]:
+    """Gold index -> predicted index, one-to-one, greedily by best overlap."""
+    gtoks = [tokens(g) for g in gold]
+    ptoks = [tokens(p) for p in predicted]
+    pairs = sorted(
+        (
+            (ov, gi, pi)
+            for gi, gt in enumerate(gtoks)
+            for pi, pt in enumerate(ptoks)
+            if (ov := overlap(gt, pt)) >= MATCH_THRESHOLD
+        ),
+        reverse=True,
+    )
+    g_used: dict[int, int] = {}
+    p_used: set[int] = set()
+    for _, gi, pi in pairs:
+        if gi not in g_used and pi not in p_used:
+            g_used[gi] = pi
+            p_used.add(pi)
+    return g_used
 
 
 def _known(doc: dict[str, Any]) -> list[KnownEntity]:
@@ -112,23 +134,9 @@ def evaluate(paths: Sequence[Path] | None = None) -> EvalReport:
     for doc in docs:
         preds = extract_quotes(doc["paragraphs"], doc["language"], _known(doc))
         gold = doc["quotes"]
-        gtoks = [tokens(g["text"]) for g in gold]
         ptoks = [tokens(p.text) for p in preds]
-        pairs = sorted(
-            (
-                (ov, gi, pi)
-                for gi, gt in enumerate(gtoks)
-                for pi, pt in enumerate(ptoks)
-                if (ov := overlap(gt, pt)) >= MATCH_THRESHOLD
-            ),
-            reverse=True,
-        )
-        g_used: dict[int, int] = {}
-        p_used: set[int] = set()
-        for _, gi, pi in pairs:
-            if gi not in g_used and pi not in p_used:
-                g_used[gi] = pi
-                p_used.add(pi)
+        g_used = match([g["text"] for g in gold], [p.text for p in preds])
+        p_used = set(g_used.values())
         lc = lang_counts.setdefault(doc["language"], [0, 0, 0, 0])
         lc[0] += len(gold)
         lc[1] += len(preds)

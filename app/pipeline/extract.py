@@ -4,8 +4,10 @@ The design follows the reporting-cue approach (no parser, no model): find the
 quotation marks, the reporting verbs and the prepositional attributions of
 each sentence, read the words between the cue and the content as the speaker,
 and resolve that speaker against what the story has already named
-(see attribution.py). Everything works on a token list whose offsets point
-into the original paragraph, so the returned offsets are exact.
+(see attribution.py). Each paragraph is tokenised once into parallel lists
+(raw word, folded word, end offset, quote id) whose offsets point into the
+original paragraph, so the returned offsets are exact; Tok tuples are built
+only for the short ranges handed to the mention parsers.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, compress, pairwise, repeat
-from operator import sub
+from operator import itemgetter, sub
+from typing import cast
 
 from app.pipeline import lexicon as lx
 from app.pipeline.attribution import (
@@ -25,7 +28,8 @@ from app.pipeline.attribution import (
     Resolver,
     Speaker,
     Tok,
-    _ar_name_at,
+    _slug,
+    ar_name_span,
     fold,
     parse_ar,
     parse_en,
@@ -48,12 +52,13 @@ class ExtractedQuote:
 
 
 _MARKS = "\u0640\u064b-\u0652\u0670"
-_CHUNK = re.compile(rf"\s*(?:[\w{_MARKS}]+(?:['’\-][\w{_MARKS}]+)*|\S)")
-_TOKEN = re.compile(
-    rf"\d+(?:[.,:/]\d+)*%?"
-    rf"|(?:[^\W\d_]|[{_MARKS}])(?:[\w{_MARKS}]|['’\-](?=[^\W\d_]))*"
-    rf"|\S"
-)
+# Word characters: \w plus harakat and tatweel. The explicit Arabic and ASCII
+# ranges in front are all \w too; listing them first lets the regex engine
+# accept the common letters by a range test before \w's Unicode lookup.
+_WORDCH = rf"\u0621-\u063a\u0641-\u064a\u0660-\u0669\u0671-\u06d3a-zA-Z0-9\w{_MARKS}"
+# Possessive quantifiers: a chunk never needs to give characters back, and
+# skipping the backtracking bookkeeping makes findall() ~10% faster.
+_CHUNK = re.compile(rf"\s*+(?:[{_WORDCH}]++(?:['’\-][{_WORDCH}]++)*+|\S)")
 _OPEN = frozenset("«“")
 _CLOSE = frozenset("»”")
 _QMARKS = frozenset('"«»“”')
@@ -73,7 +78,7 @@ _EN_SKIP_AFTER_CUE = frozenset(["on", "in", "at", "late", "earlier", "also", "to
 _EN_PREP_START = ("according", "to")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Span:
     """Quotation marks in one paragraph; ``close`` is None when left open."""
 
@@ -83,19 +88,61 @@ class _Span:
     cont_next: bool = False  # runs on into the next paragraph
 
 
-@dataclass
+_MINUS_ONE_LT = (-1).__lt__  # qid > -1: the token is inside quotation marks
+_MINUS_ONE_EQ = (-1).__eq__  # qid == -1: the token is outside quotation marks
+_new_tuple = tuple.__new__
+
+
+@dataclass(slots=True)
 class _Para:
+    """One paragraph as parallel per-token lists.
+
+    Parallel lists rather than one tuple per token: most scans read a single
+    field (the folded word, or whether it is quoted), and only the few token
+    ranges handed to the mention parsers need Tok tuples (see ``toks``).
+    """
+
     text: str
-    toks: list[Tok]
+    ends: list[int]  # offset after each token; starts are derived (see start())
+    raws: list[str]
+    cores: list[str]  # normalize()d words; "" for punctuation
     qid: list[int]  # span index for tokens inside quotation marks, else -1
     spans: list[_Span]
+    opens: dict[int, _Span]  # opening mark index -> span
+    closes: dict[int, _Span]  # closing mark index -> span
     used: list[bool]
     cues: list[int]  # tokens that may be reporting verbs, outside quotes
     stops: list[int]  # sentence-final punctuation and quotation marks
 
+    def toks(self, a: int, b: int) -> list[Tok]:
+        """Tok tuples for the range [a, b) (a >= 0), for the mention parsers."""
+        if a >= b:
+            return []  # a bare «وأضاف:» has no subject: skip the map set-up
+        # tuple.__new__ over zipped slices skips NamedTuple's Python-level __new__.
+        ends, raws = self.ends[a:b], self.raws[a:b]
+        starts = map(sub, ends, map(len, raws))
+        fields = zip(starts, ends, raws, self.cores[a:b], map(_MINUS_ONE_LT, self.qid[a:b]), strict=True)
+        return list(map(_new_tuple, repeat(Tok), fields))
 
+    def start(self, i: int) -> int:
+        return self.ends[i] - len(self.raws[i])
+
+    def words(self, a: int, b: int) -> int:
+        """Number of words (not punctuation) in [a, b)."""
+        return len(self.cores[a:b]) - self.cores[a:b].count("")
+
+
+_NO_SPANS: dict[int, _Span] = {}  # shared, never written: most paragraphs quote nothing
 _FOLD_CACHE: dict[str, str] = {}
 _fold_get = _FOLD_CACHE.get
+
+
+def _fold_tok(r: str) -> str:
+    c = fold(r) if (r[0].isalnum() or len(r) > 1) and r not in _QMARKS else ""
+    if len(_FOLD_CACHE) > 200_000:
+        _FOLD_CACHE.clear()
+    _FOLD_CACHE[r] = c
+    return c
 
 
 def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Para]:
@@ -104,24 +151,25 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
     # each chunk is a token with the whitespace before it, which gives offsets
     # by a running sum.
     paras: list[_Para] = []
-    new = tuple.__new__
     for text in paragraphs:
         chunks = _CHUNK.findall(text)
         raws = list(map(str.lstrip, chunks))
         ends = list(accumulate(map(len, chunks)))
-        starts = list(map(sub, ends, map(len, raws)))
-        cores = list(map(_fold_get, raws))
-        for i in [i for i, c in enumerate(cores) if c is None]:
-            r = raws[i]
-            c = fold(r) if (r[0].isalnum() or len(r) > 1) and r not in _QMARKS else ""
-            if len(_FOLD_CACHE) > 200_000:
-                _FOLD_CACHE.clear()
-            cores[i] = _FOLD_CACHE[r] = c
+        folded = list(map(_fold_get, raws))
+        # only words never seen before need folding
+        cores = (
+            [c if c is not None else _fold_tok(r) for c, r in zip(folded, raws, strict=True)]
+            if None in folded
+            else cast(list[str], folded)
+        )
         n = len(raws)
+        stops = list(compress(range(n), map(_STOPS.__contains__, raws)))
         spans: list[_Span] = []
         cur = -1
-        for i in [i for i, r in enumerate(raws) if r in _QMARKS]:
+        for i in stops:
             r = raws[i]
+            if r not in _QMARKS:
+                continue
             if cur < 0:
                 if r in _OPEN or r == '"':
                     cur = i
@@ -131,21 +179,25 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
         if cur >= 0:
             spans.append(_Span(cur, None))
         qid = [-1] * n
-        quoted = [False] * n
         for k, sp in enumerate(spans):
             e = sp.close if sp.close is not None else n
             qid[sp.open + 1 : e] = [k] * (e - sp.open - 1)
-            quoted[sp.open + 1 : e] = [True] * (e - sp.open - 1)
-        toks: list[Tok] = list(map(new, repeat(Tok), zip(starts, ends, raws, cores, quoted, strict=True)))
+        cues = list(compress(range(n), map(cue_words.__contains__, cores)))
+        if spans:
+            cues = [i for i in cues if qid[i] < 0]
         paras.append(
             _Para(
                 text,
-                toks,
+                ends,
+                raws,
+                cores,
                 qid,
                 spans,
+                {s.open: s for s in spans} if spans else _NO_SPANS,
+                {s.close: s for s in spans if s.close is not None} if spans else _NO_SPANS,
                 [False] * n,
-                [i for i in compress(range(n), map(cue_words.__contains__, cores)) if not quoted[i]],
-                list(compress(range(n), map(_STOPS.__contains__, raws))),
+                cues,
+                stops,
             )
         )
     # A quote left open runs on when the next paragraph opens with a mark.
@@ -159,22 +211,22 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
 def _sentences(p: _Para) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     start = 0
-    toks = p.toks
-    n = len(toks)
+    raws, cores, qid = p.raws, p.cores, p.qid
+    n = len(raws)
     for i in p.stops:
-        t = toks[i]
-        if p.qid[i] >= 0:
+        if qid[i] >= 0:
             continue
-        if t.raw in _END:
+        r = raws[i]
+        if r in _END:
             # "p.m" or "3.5": a full stop glued to the next word ends nothing
-            boundary = t.raw != "." or not (i + 1 < n and toks[i + 1].start == t.end and toks[i + 1].core)
+            boundary = r != "." or not (i + 1 < n and p.start(i + 1) == p.ends[i] and cores[i + 1])
         else:
             boundary = (
                 i > 0
-                and toks[i - 1].raw in _END
+                and raws[i - 1] in _END
                 and i + 1 < n
-                and (toks[i + 1].raw in _QMARKS or toks[i + 1].raw[:1].isupper())
-                and any(s.close == i for s in p.spans)
+                and (raws[i + 1] in _QMARKS or raws[i + 1][:1].isupper())
+                and i in p.closes
             )
         if boundary:
             out.append((start, i + 1))
@@ -184,14 +236,17 @@ def _sentences(p: _Para) -> list[tuple[int, int]]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class _Ctx:
     paras: list[_Para]
     lang: str
     res: Resolver
     out: list[ExtractedQuote]
+    runs: dict[tuple[str, ...], Mention | None] = field(default_factory=dict)  # English prescan memo
 
     def mention(self, toks: Sequence[Tok], text: str) -> Mention | None:
+        if not toks:
+            return None  # «وأضاف:» — both parsers read nothing from nothing
         return parse_ar(toks, text) if self.lang == "ar" else parse_en(toks, text)
 
 
@@ -200,10 +255,10 @@ class _Ctx:
 
 def _trim(p: _Para, a: int, b: int) -> tuple[int, int]:
     """Drop punctuation and quotation marks at the edges of a token range."""
-    toks = p.toks
-    while a < b and (not toks[a].core and (toks[a].raw in _COMMA or toks[a].raw in ":-–—")):
+    raws, cores = p.raws, p.cores
+    while a < b and (not cores[a] and (raws[a] in _COMMA or raws[a] in ":-–—")):
         a += 1
-    while b > a and not toks[b - 1].core and toks[b - 1].raw not in _QMARKS:
+    while b > a and not cores[b - 1] and raws[b - 1] not in _QMARKS:
         b -= 1
     return a, b
 
@@ -224,7 +279,7 @@ def _emit(
     a, b = _trim(p, a, b)
     if a >= b:
         return
-    start, end = p.toks[a].start, p.toks[b - 1].end
+    start, end = p.ends[a] - len(p.raws[a]), p.ends[b - 1]
     text = p.text[start:end]
     if span is not None and span.cont_next:
         parts = [text]
@@ -232,31 +287,30 @@ def _emit(
         while j < len(ctx.paras):
             q = ctx.paras[j]
             s = q.spans[0]
-            e = s.close if s.close is not None else len(q.toks)
+            e = s.close if s.close is not None else len(q.raws)
             ca, cb = _trim(q, s.open + 1, e)
             if ca < cb:
-                parts.append(q.text[q.toks[ca].start : q.toks[cb - 1].end])
-            for i in range(s.open, min(e + 1, len(q.toks))):
-                q.used[i] = True
+                parts.append(q.text[q.start(ca) : q.ends[cb - 1]])
+            stop = min(e + 1, len(q.raws))
+            q.used[s.open : stop] = [True] * (stop - s.open)
             if not s.cont_next:
                 break
             j += 1
         text = "\n".join(parts)
-    for i in range(a, b):
-        p.used[i] = True
+    p.used[a:b] = [True] * (b - a)
     ctx.out.append(ExtractedQuote(text, kind, cue, pi, start, end, speaker, mention, conf))
 
 
 def _span_range(p: _Para, s: _Span) -> tuple[int, int]:
-    return s.open + 1, s.close if s.close is not None else len(p.toks)
+    return s.open + 1, s.close if s.close is not None else len(p.raws)
 
 
 def _words(p: _Para, a: int, b: int) -> int:
-    return sum(1 for t in p.toks[a:b] if t.core)
+    return p.words(a, b)
 
 
 def _kind_of(p: _Para, a: int, b: int) -> str:
-    return "mixed" if any(p.qid[i] >= 0 for i in range(a, b)) else "indirect"
+    return "mixed" if a < b and max(p.qid[a:b]) >= 0 else "indirect"
 
 
 def _speak(ctx: _Ctx, m: Mention | None, gender: str, pos: tuple[int, int]) -> Speaker | None:
@@ -276,46 +330,72 @@ def _conf(m: Mention | None, base: float) -> float:
 # --- prescan: register names so later short forms resolve ------------------------
 
 
+_EN_NAME_JOINS = frozenset(["of", "for"])  # "Bank of Norvalia", "Union for Fair Trade"
 _AR_HEADS = lx.AR_AGENCY_HEADS | lx.AR_GOV_HEADS | lx.AR_ORG_HEADS
-_AR_PRESCAN = frozenset(lx.AR_GIVEN) | _AR_HEADS | {"ل" + h for h in _AR_HEADS}
+# Definite heads («الوزارة») point back rather than name a body, so only
+# indefinite ones («وزارة الخارجية», «لوكالة الأنباء») start a name.
+_AR_NAMING_HEADS = frozenset(h for h in _AR_HEADS if not h.startswith("ال"))
+_AR_PRESCAN = frozenset(lx.AR_GIVEN) | _AR_NAMING_HEADS | {"ل" + h for h in _AR_NAMING_HEADS}
 
 
 def _prescan(ctx: _Ctx, pi: int) -> None:
     """Register every full name and named body, so later short forms resolve."""
     p = ctx.paras[pi]
-    toks = p.toks
+    raws, cores, qid = p.raws, p.cores, p.qid
+    n = len(raws)
     res = ctx.res
+    starts = res.known_starts
+    if starts:
+        # Catalogued bodies named anywhere («لميريديان برس», «مصرف قمرستان
+        # المركزي») become antecedents for «الوكالة», «المصرف» later on.
+        for k in compress(range(n), map(starts.__contains__, cores)):
+            for words, known in starts[cores[k]]:
+                if tuple(cores[k + 1 : k + len(words)]) == words[1:]:
+                    res.add(known.name, known.kind, known.title, "?", (pi, k))
+                    break
     if ctx.lang == "ar":
         done = -1
-        for k in [i for i, t in enumerate(toks) if t.core in _AR_PRESCAN and not t.quoted]:
-            if k < done:
+        for k in compress(range(n), map(_AR_PRESCAN.__contains__, cores)):
+            if k < done or qid[k] >= 0:
                 continue
-            t = toks[k]
-            if t.core in lx.AR_GIVEN:
-                found = _ar_name_at(toks, k)
+            core = cores[k]
+            if core in lx.AR_GIVEN:
+                found = ar_name_span(cores, raws, k)
                 if found and found[1] - found[0] >= 2:
                     s, e, g = found
+                    name = " ".join(raws[s:e])
                     title = None
-                    back = s - 1
-                    while back >= 0 and s - back <= 8 and toks[back].core not in lx.AR_CUES:
-                        if toks[back].raw in _COMMA or toks[back].raw in _QMARKS:
+                    known_ent = res.entities.get(_slug(name))
+                    back = s - 1 if known_ent is None or not known_ent.title else -1  # a title is kept once known
+                    while back >= 0 and s - back <= 8 and cores[back] not in lx.AR_CUES:
+                        if raws[back] in _COMMA or raws[back] in _QMARKS:
                             break
-                        if toks[back].core in lx.AR_TITLE_HEADS:
-                            title = p.text[toks[back].start : toks[s - 1].end]
+                        if cores[back] in lx.AR_TITLE_HEADS:
+                            title = p.text[p.start(back) : p.ends[s - 1]]
                         back -= 1
-                    res.add(" ".join(w.raw for w in toks[s:e]), "person", title, g, (pi, s))
+                    res.add(name, "person", title, g, (pi, s))
                     done = e
                     continue
-            head = t.core[1:] if t.core[0] == "ل" and t.core[1] != "ل" else t.core
+            head = core[1:] if core[0] == "ل" and core[1] != "ل" else core
             if head in _AR_HEADS and not head.startswith("ال"):
-                np = []
-                for w in toks[k + 1 : k + 8]:
-                    if not w.core or w.core in lx.AR_NP_STOP or w.core in lx.AR_GIVEN:
+                np: list[int] = []
+                adjective = definite = False
+                for w in range(k + 1, min(k + 8, n)):
+                    c = cores[w]
+                    if not c or c in lx.AR_NP_STOP or c in lx.AR_GIVEN or c.startswith("بال"):
                         break
+                    # A name ends with its definite noun and adjectives: after
+                    # «السيلوانية» a further noun («الفائزين») is the verb's object,
+                    # and so is an indefinite word after «الأمناء» («جلسة»).
+                    nisba = c.startswith("ال") and c.endswith(("ي", "يه"))
+                    if (adjective and not nisba) or (definite and not c.startswith(("ال", "ل", "وال"))):
+                        break
+                    adjective = adjective or nisba
+                    definite = definite or c.startswith("ال")
                     np.append(w)
                 # Agency names take proper nouns («وكالة فالدينا برس»); other
                 # bodies are named by a definite noun («وزارة الخارجية»).
-                if np and (np[0].core.startswith("ال") or head in lx.AR_AGENCY_HEADS):
+                if np and (cores[np[0]].startswith("ال") or head in lx.AR_AGENCY_HEADS):
                     kind = (
                         "agency"
                         if head in lx.AR_AGENCY_HEADS
@@ -324,28 +404,28 @@ def _prescan(ctx: _Ctx, pi: int) -> None:
                         else "organization"
                     )
                     # «لوكالة الأنباء» names «وكالة الأنباء»
-                    first = t.raw[1:] if head != t.core else t.raw
-                    name = " ".join([first] + [w.raw for w in np])
+                    first = raws[k][1:] if head != core else raws[k]
+                    name = " ".join([first] + [raws[w] for w in np])
                     res.add(name, kind, None, "f" if head.endswith("ه") else "m", (pi, k))
     else:
-        n = len(toks)
         done = -1
-        for i in [i for i, t in enumerate(toks) if t.raw[0].isupper() and not t.quoted]:
-            if i < done:
+        caps = list(map(str.isupper, map(itemgetter(0), raws)))
+        for i in compress(range(n), caps):
+            if i < done or qid[i] >= 0:
                 continue
+            if i + 1 == n or not (caps[i + 1] or cores[i + 1] in _EN_NAME_JOINS):
+                continue  # a lone capital (sentence start, place name) starts no run
             j = i
-            while (
-                j < n
-                and toks[j].core
-                and (
-                    toks[j].raw[0].isupper()
-                    or (toks[j].core in ("of", "for") and j + 1 < n and toks[j + 1].raw[0].isupper())
-                )
-            ):
+            while j < n and cores[j] and (caps[j] or (cores[j] in _EN_NAME_JOINS and j + 1 < n and caps[j + 1])):
                 j += 1
             done = j
             if j - i >= 2:
-                m = parse_en(toks[i:j], p.text)
+                # Names recur through a story; parsing depends on the words only.
+                key = tuple(raws[i:j])
+                if key in ctx.runs:
+                    m = ctx.runs[key]
+                else:
+                    m = ctx.runs[key] = parse_en(p.toks(i, j), p.text)
                 if (
                     m is not None
                     and m.kind in ("person", "agency", "government", "organization")
@@ -357,35 +437,52 @@ def _prescan(ctx: _Ctx, pi: int) -> None:
 # --- prepositional attribution ------------------------------------------------------
 
 
-def _ar_prep_at(toks: list[Tok], i: int, b: int) -> int:
+def _ar_prep_at(cores: list[str], i: int, b: int) -> int:
     """Length in tokens of an Arabic attribution preposition at i, else 0."""
-    c = toks[i].core
+    c = cores[i]
     if c.startswith("و") and c[1:] in ("بحسب", "حسب", "حسبما", "وفقا", "طبقا", "نقلا", "وفق"):
         c = c[1:]
     if c in ("بحسب", "حسب", "حسبما", "وفق"):
         return 1
     if c in ("وفقا", "طبقا"):
         return 1
-    if c == "نقلا" and i + 1 < b and toks[i + 1].core == "عن":
+    if c == "نقلا" and i + 1 < b and cores[i + 1] == "عن":
         return 2
-    if c in ("علي", "وعلي") and i + 1 < b and toks[i + 1].core == "لسان":
+    if c in ("علي", "وعلي") and i + 1 < b and cores[i + 1] == "لسان":
         return 2
-    if c in ("علي", "وعلي") and i + 2 < b and toks[i + 1].core == "حد" and toks[i + 2].core in ("قول", "تعبير"):
+    if c in ("علي", "وعلي") and i + 2 < b and cores[i + 1] == "حد" and cores[i + 2] in ("قول", "تعبير"):
         return 3
     return 0
 
 
-def _source_toks(ctx: _Ctx, toks: list[Tok], a: int, b: int) -> list[Tok]:
+def _en_prep_at(cores: list[str], i: int, b: int) -> int:
+    return 2 if i + 1 < b and cores[i] == "according" and cores[i + 1] == "to" else 0
+
+
+def _ar_issuing(core: str) -> bool:
+    """A reporting or publishing verb, also with an object pronoun («أعلنته»)."""
+    for suffix in ("", "ه", "ها", "هم"):
+        if core.endswith(suffix) and len(core) > len(suffix) + 1:
+            stem = core[: len(core) - len(suffix)]
+            if stem in lx.AR_CUES or stem in lx.AR_ISSUE_VERBS:
+                return True
+    return False
+
+
+def _source_toks(ctx: _Ctx, p: _Para, a: int, b: int) -> list[Tok]:
     """The source after a preposition, minus «ما أعلنت» and a stray «ل»."""
-    src = [t for t in toks[a:b] if t.core or t.raw in _COMMA]
+    src = [t for t in p.toks(a, b) if t.core or t.raw in _COMMA]
     if src and src[0].core in ("ما", "لما"):
         src = src[1:]
-        if src and src[0].core in lx.AR_CUES:
-            src = src[1:]
+    # «ما أعلنته رئاسة المجلس», «حصيلة أعلنتها الحكومة», «بيان أصدره الاتحاد»:
+    # whoever issued the text is the source.
+    verb = next((k for k, t in enumerate(src[:3]) if _ar_issuing(t.core)), None)
+    if verb is not None and verb + 1 < len(src):
+        src = src[verb + 1 :]
     cores = [t.core for t in src]
     # «النتائج التي أعلنتها اللجنة»: the document's author is the source.
     rel = next((k for k, c in enumerate(cores[:4]) if c in ("التي", "الذي")), None)
-    if rel is not None and cores and cores[0] in lx.AR_DOCUMENTS | lx.AR_DOCUMENT_NOUNS and rel + 2 < len(src):
+    if rel is not None and cores and cores[0] in _AR_DOC_ANY and rel + 2 < len(src):
         src = src[rel + 2 :]
         cores = cores[rel + 2 :]
     if "عن" in cores and not any(c in ("قوله", "قولها", "قولهم") for c in cores):
@@ -397,170 +494,178 @@ def _source_toks(ctx: _Ctx, toks: list[Tok], a: int, b: int) -> list[Tok]:
     return src
 
 
+_AR_DOC_ANY = lx.AR_DOCUMENTS | lx.AR_DOCUMENT_NOUNS
+
+
+# Every attribution preposition starts with one of these words: a sentence
+# without any of them is skipped without a scan.
+# «على» (folded «علي») is everywhere, so «على لسان» / «على حد تعبير» are
+# found by their second word.
+_AR_PREP_WORDS = ("بحسب", "حسب", "حسبما", "وفق", "وفقا", "طبقا", "نقلا", "لسان", "حد")
+_AR_PREP_FIRST = frozenset(_AR_PREP_WORDS) | {"و" + w for w in _AR_PREP_WORDS}
+_EN_PREP_FIRST = frozenset(["according"])
+
+
 def _prep(ctx: _Ctx, pi: int, a: int, b: int) -> bool:
     p = ctx.paras[pi]
-    toks = p.toks
-    ar = ctx.lang == "ar"
+    raws, cores, qid = p.raws, p.cores, p.qid
+    if (_AR_PREP_FIRST if ctx.lang == "ar" else _EN_PREP_FIRST).isdisjoint(cores[a:b]):
+        return False
+    prep_at = _ar_prep_at if ctx.lang == "ar" else _en_prep_at
     # sentence-initial: «وبحسب X، فإن ...», "According to X, ..."
     first = a
-    while first < b and not toks[first].core:
+    while first < b and not cores[first]:
         first += 1
     if first >= b:
         return False
-    n = (
-        _ar_prep_at(toks, first, b)
-        if ar
-        else (2 if first + 1 < b and toks[first].core == "according" and toks[first + 1].core == "to" else 0)
-    )
+    n = prep_at(cores, first, b)
     if n:
-        comma = next((i for i in range(first + n, b) if toks[i].raw in _COMMA and p.qid[i] < 0), None)
+        comma = next((i for i in range(first + n, b) if raws[i] in _COMMA and qid[i] < 0), None)
         if comma is not None:
-            src = _source_toks(ctx, toks, first + n, comma)
+            src = _source_toks(ctx, p, first + n, comma)
             c0 = comma + 1
-            while c0 < b and (toks[c0].core in _AR_FA_INNA or (not toks[c0].core and toks[c0].raw not in _QMARKS)):
+            while c0 < b and (cores[c0] in _AR_FA_INNA or (not cores[c0] and raws[c0] not in _QMARKS)):
                 c0 += 1
             if _words(p, c0, b) >= 3:
                 m = ctx.mention(src, p.text)
                 sp = _speak(ctx, m, "?", (pi, comma))
-                cue = " ".join(t.raw for t in toks[first : first + n])
+                cue = " ".join(raws[first : first + n])
                 _emit(ctx, pi, c0, b, _kind_of(p, c0, b), cue, sp, _clean(src), _conf(m, 0.8))
                 return True
     # sentence-final: «...، بحسب X.», "..., according to X."
-    for i in range(a + 1, b - 1):
-        if toks[i].raw not in _COMMA or p.qid[i] >= 0:
+    for i in compress(range(a + 1, b - 1), map(_COMMA.__contains__, raws[a + 1 : b - 1])):
+        if qid[i] >= 0:
             continue
         j = i + 1
-        n = (
-            _ar_prep_at(toks, j, b)
-            if ar
-            else (2 if j + 1 < b and toks[j].core == "according" and toks[j + 1].core == "to" else 0)
-        )
+        n = prep_at(cores, j, b)
         if not n:
             continue
-        if any(toks[k].core in _AR_COMP or toks[k].core == "that" for k in range(j + n, b) if p.qid[k] < 0):
+        if any((cores[k] in _AR_COMP or cores[k] == "that") and qid[k] < 0 for k in range(j + n, b)):
             continue  # «فاعتبر، على لسان X، أن ...»: the verb's clause, not a tail
-        src = _source_toks(ctx, toks, j + n, b)
+        src = _source_toks(ctx, p, j + n, b)
         c0 = a
+        end = i
         if n == 3:
             # «على حد تعبير الوزير» vouches for the quoted words only.
             frag = [sp for sp in p.spans if a <= sp.open < i and sp.close is not None]
             if not frag or _words(p, *_span_range(p, frag[-1])) < 3:
                 return True
-            c0, i = _span_range(p, frag[-1])
-        if _words(p, c0, i) < 3:
+            c0, end = _span_range(p, frag[-1])
+        if _words(p, c0, end) < 3:
             return False
         m = ctx.mention(src, p.text)
         sp = _speak(ctx, m, "?", (pi, b))
-        cue = " ".join(t.raw for t in toks[j : j + n])
-        _emit(ctx, pi, c0, i, _kind_of(p, c0, i), cue, sp, _clean(src), _conf(m, 0.8))
+        cue = " ".join(raws[j : j + n])
+        _emit(ctx, pi, c0, end, _kind_of(p, c0, end), cue, sp, _clean(src), _conf(m, 0.8))
         return True
     return False
 
 
 def _clean(toks: Sequence[Tok]) -> str:
-    return " ".join(t.raw for t in toks if t.core)
+    return " ".join([t.raw for t in toks if t.core])
 
 
 # --- reporting verbs ------------------------------------------------------------------
 
 
-def _cue_at(ctx: _Ctx, t: Tok) -> str | None:
-    if t.quoted or not t.core:
+def _cue_at(ctx: _Ctx, p: _Para, i: int) -> str | None:
+    """The cue's gender (Arabic) or kind (English) when token i is a reporting verb."""
+    if p.qid[i] >= 0 or not p.cores[i]:
         return None
-    if ctx.lang == "ar":
-        return lx.AR_CUES.get(t.core)
-    kind = lx.EN_CUES.get(t.core)
-    return kind
+    return (lx.AR_CUES if ctx.lang == "ar" else lx.EN_CUES).get(p.cores[i])
+
+
+_EN_JOINS = frozenset(["and", "but"])
+_AR_CONTENT_JOINERS = frozenset(["فيما", "بينما", "في", "حين", "لكنه", "لكنها", "ولكنه", "ولكنها", "و"])
 
 
 def _content_end(ctx: _Ctx, p: _Para, start: int, b: int) -> int:
     """Content runs to the sentence end or to the next «، مضيفاً» / «، فيما رأى»."""
-    toks = p.toks
-    for i in range(start, b - 1):
-        if toks[i].raw in _COMMA and p.qid[i] < 0:
-            for j in range(i + 1, min(i + 3, b)):
-                c = toks[j].core
-                if _cue_at(ctx, toks[j]) is not None or (ctx.lang == "ar" and _ar_prep_at(toks, j, b)):
-                    if ctx.lang == "en" and c not in ("adding", "saying", "according"):
-                        continue
-                    return i
-                if c not in ("فيما", "بينما", "في", "حين", "لكنه", "لكنها", "ولكنه", "ولكنها", "و"):
-                    break
+    raws, cores, qid = p.raws, p.cores, p.qid
+    ar = ctx.lang == "ar"
+    if not ar:
+        # "said the deal was overdue but warned that ...": a second reporting
+        # verb starts a quote of its own ("A and that B" stays one quote).
+        for k in compress(range(start + 1, b - 1), map(_EN_JOINS.__contains__, cores[start + 1 : b - 1])):
+            if qid[k] < 0 and cores[k + 1] in lx.EN_CUES:
+                b = k
+                break
+    for i in compress(range(start, b - 1), map(_COMMA.__contains__, raws[start : b - 1])):
+        if qid[i] >= 0:
+            continue
+        for j in range(i + 1, min(i + 3, b)):
+            c = cores[j]
+            if _cue_at(ctx, p, j) is not None or (ar and _ar_prep_at(cores, j, b)):
+                if not ar and c not in ("adding", "saying", "according"):
+                    continue
+                return i
+            if c not in _AR_CONTENT_JOINERS:
+                break
     return b
-
-
-def _first_word(p: _Para, a: int) -> int:
-    while a < len(p.toks) and not p.toks[a].core:
-        a += 1
-    return a
 
 
 def _forward(ctx: _Ctx, pi: int, c: int, b: int) -> tuple[str, int, int] | None:
     """After a cue: ("colon"|"comp"|"quote"|"bare", subject end, content start)."""
     p = ctx.paras[pi]
-    toks = p.toks
+    raws, cores, qid = p.raws, p.cores, p.qid
     ar = ctx.lang == "ar"
     limit = min(b, c + 45)
     j = c + 1
     while j < limit:
-        t = toks[j]
-        if p.qid[j] >= 0:
+        if qid[j] >= 0:
             j += 1
             continue
-        if t.raw in _QMARKS and any(s.open == j for s in p.spans):
-            span = next(s for s in p.spans if s.open == j)
-            if (
-                not ar
-                and j > c + 1
-                and toks[j - 1].raw != ":"
-                and toks[j - 1].core not in ("of", "as", "called", "for")
-            ):
+        r = raws[j]
+        span = p.opens.get(j)
+        if span is not None:
+            if not ar and j > c + 1 and raws[j - 1] != ":" and cores[j - 1] not in ("of", "as", "called", "for"):
                 break  # "said it was ready to talk "at any level"": a mixed clause
-            if _words(p, *_span_range(p, span)) >= 3 or (j > c + 1 and toks[j - 1].raw == ":"):
+            if _words(p, *_span_range(p, span)) >= 3 or (j > c + 1 and raws[j - 1] == ":"):
                 return "quote", j, j
-            j = (span.close or len(toks)) + 1
+            j = (span.close if span.close is not None else len(raws)) + 1
             continue
-        if t.raw == ":":
+        if r == ":":
             k = j + 1
-            if k < b and toks[k].core in _AR_COMP:
+            if k < b and cores[k] in _AR_COMP:
                 return "comp", j, k + 1
-            if k < b and toks[k].raw in _QMARKS:
+            if k < b and raws[k] in _QMARKS:
                 return "quote", j, k
             return "comp", j, k
-        if ar and t.core in _AR_COMP:
+        if ar and cores[j] in _AR_COMP:
             return "comp", j, j + 1
-        if not ar and t.core == "that":
-            between = [x for x in toks[c + 1 : j] if x.core]
+        if not ar and cores[j] == "that":
+            between = [x for x in cores[c + 1 : j] if x]
             if (
                 not between
-                or toks[c].core in ("told", "tells", "quoted")
-                or between[0].core in ("in", "at", "on", "to", "during")
-                or all(x.core in lx.EN_TIME for x in between)
+                or cores[c] in ("told", "tells", "quoted")
+                or between[0] in ("in", "at", "on", "to", "during")
+                or all(x in lx.EN_TIME for x in between)
             ):
                 return "comp", j, j + 1
             break  # "said the strike was ... and that ...": content starts at the verb
-        if t.raw in _END:
+        if r in _END:
             break
         j += 1
     if not ar:
         # "X said the plan ...": content follows the cue and its adverbials.
         k = c + 1
         while k < b and (
-            toks[k].core in _EN_SKIP_AFTER_CUE
-            or toks[k].core in lx.EN_TIME
-            or (toks[k].raw[:1].isupper() and k > c + 1 and toks[k - 1].core in ("on", "in", "at"))
+            cores[k] in _EN_SKIP_AFTER_CUE
+            or cores[k] in lx.EN_TIME
+            or (raws[k][:1].isupper() and k > c + 1 and cores[k - 1] in ("on", "in", "at"))
         ):
             k += 1
-        if k < b and toks[k].core in ("a", "statement", "an") and k > c + 1:
+        if k < b and cores[k] in ("a", "statement", "an") and k > c + 1:
             return None
-        if k < b and toks[k].raw not in _COMMA and toks[k].raw not in _END and toks[k].core:
+        if k < b and raws[k] not in _COMMA and raws[k] not in _END and cores[k]:
             return "bare", c + 1, k
     return None
 
 
 def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
     p = ctx.paras[pi]
-    toks = p.toks
+    raws, cores, qid = p.raws, p.cores, p.qid
+    n_toks = len(raws)
     ar = ctx.lang == "ar"
     last_speaker: Speaker | None = None
     m: Mention | None
@@ -568,35 +673,36 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
     last_mention = ""
     i = a
     cues = p.cues
+    cue_map: dict[str, str] = lx.AR_CUES if ar else lx.EN_CUES
     while i < b:
         k = bisect_left(cues, i)
         if k >= len(cues) or cues[k] >= b:
             break
         i = cues[k]
-        t = toks[i]
-        gender = _cue_at(ctx, t)
+        gender = cue_map.get(cores[i])  # cues are never quoted
         if gender is None or p.used[i]:
             i += 1
             continue
-        cue = t.raw
-        participle = (ar and t.core in lx.AR_PARTICIPLES) or (not ar and t.core in ("saying", "adding"))
+        cue = raws[i]
+        core = cores[i]
+        participle = (ar and core in lx.AR_PARTICIPLES) or (not ar and core in ("saying", "adding"))
         # ----- quote before the cue: «"..."، قال X» / "...," X said
         prev_close = None
         k = i - 1
         while k >= a and (
-            toks[k].raw in _COMMA
-            or (not ar and toks[k].core and p.qid[k] < 0 and i - k <= 10 and _cue_at(ctx, toks[k]) is None)
+            raws[k] in _COMMA or (not ar and cores[k] and qid[k] < 0 and i - k <= 10 and cores[k] not in cue_map)
         ):
             k -= 1
-        if k >= a and toks[k].raw in _QMARKS and p.qid[k] < 0:
-            prev_close = next((s for s in p.spans if s.close == k), None)
+        if k >= a and qid[k] < 0:
+            prev_close = p.closes.get(k)
         if not ar and gender == "quoted":
             # "The agency quoted X as saying that ..."
-            end = next((j for j in range(i + 1, b) if toks[j].core == "saying"), None)
+            end = next((j for j in range(i + 1, b) if cores[j] == "saying"), None)
             if end is not None:
                 fw = _forward(ctx, pi, end, b)
                 if fw is not None:
-                    m = ctx.mention(toks[i + 1 : end - 1], p.text)
+                    carrier = p.toks(i + 1, end - 1)
+                    m = ctx.mention(carrier, p.text)
                     sp = _speak(ctx, m, "?", (pi, i))
                     e = _content_end(ctx, p, fw[2], b)
                     if _words(p, fw[2], e) >= 3:
@@ -608,7 +714,7 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
                             _kind_of(p, fw[2], e),
                             "quoted as saying",
                             sp,
-                            _clean(toks[i + 1 : end - 1]),
+                            _clean(carrier),
                             _conf(m, 0.8),
                         )
                     i = e
@@ -617,21 +723,23 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
             sa, sb = _span_range(p, prev_close)
             # subject: before the cue (English "X said") or after it
             subj_before = [
-                tt for tt in toks[prev_close.close + 1 if prev_close.close is not None else i : i] if tt.core
+                tt for tt in p.toks(prev_close.close + 1 if prev_close.close is not None else i, i) if tt.core
             ]
             end = i + 1
-            while end < b and not (toks[end].raw in _COMMA and end + 1 < b and toks[end + 1].raw in _QMARKS):
-                if toks[end].raw in _END and p.qid[end] < 0:
+            while end < b and not (
+                raws[end] in _COMMA and end + 1 < b and (raws[end + 1] in _QMARKS or cores[end + 1] in _PARTICIPLES)
+            ):
+                if raws[end] in _END and qid[end] < 0:
                     break
                 end += 1
-            subj = subj_before if subj_before else list(toks[i + 1 : end])
+            subj = subj_before if subj_before else p.toks(i + 1, end)
             m = ctx.mention(subj, p.text)
             sp = _speak(ctx, m, gender if gender in ("m", "f", "p") else "?", (pi, end))
             _emit(ctx, pi, sa, sb, "direct", cue, sp, _clean(subj), _conf(m, 0.9), prev_close)
             last_speaker, last_mention = sp, _clean(subj)
             # split quote: «"..."، أضاف X، "..."»
-            if end < b and toks[end].raw in _COMMA and end + 1 < b:
-                nxt = next((s for s in p.spans if s.open == end + 1), None)
+            if end < b and raws[end] in _COMMA and end + 1 < b:
+                nxt = p.opens.get(end + 1)
                 if nxt is not None:
                     na, nb = _span_range(p, nxt)
                     _emit(ctx, pi, na, nb, "direct", cue, sp, _clean(subj), _conf(m, 0.85), nxt)
@@ -646,30 +754,44 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
             i += 1
             continue
         how, subj_end, cstart = fw
-        subj_toks = list(toks[i + 1 : subj_end])
-        if ar:
-            before = [tt for tt in toks[a:i] if tt.core]
+        subj_toks = p.toks(i + 1, subj_end)
+        before: list[Tok] = []
+        if not ar:
+            subj_toks = _en_subject(p, a, i)
+        elif participle or "قد" in cores[a:i] or (core[0] == "ف" and not _AR_AMMA.isdisjoint(cores[a:i])):
+            # The words before an Arabic verb matter only after «قد» or «أما»,
+            # or for a participle: build them only then.
+            before = [tt for tt in p.toks(a, i) if tt.core]
             if before and before[-1].core == "قد":
                 was = next((k for k in range(len(before) - 2, -1, -1) if before[k].core in _AR_WAS), None)
                 if was is not None:
                     subj_toks = before[was + 1 : -1] + subj_toks
-            elif t.core.startswith("ف") and any(tt.core in _AR_AMMA for tt in before):
+            elif core.startswith("ف") and any(tt.core in _AR_AMMA for tt in before):
                 amma = max(k for k, tt in enumerate(before) if tt.core in _AR_AMMA)
                 subj_toks = before[amma + 1 :] + subj_toks
-        else:
-            subj_toks = _en_subject(p, a, i)
+        if ar and not participle:
+            if not subj_toks and i > a and cores[a] in _AR_BUT and not any(r in _COMMA for r in raws[a:i]):
+                # «لكن مصادر طبية في المستشفى قالت إن»: the subject before its verb.
+                subj_toks = p.toks(a + 1, i)
+            elif i > a and cores[i - 1] in lx.AR_RELATIVES:
+                # «بحسب الوكالة الرسمية، التي أضافت أن»: the antecedent speaks.
+                subj_toks = _ar_antecedent(ctx, p, a, i - 1) + subj_toks
+            elif core in _AR_NAQL and not any(t.core in _AR_CHAIN for t in subj_toks):
+                # «ونقلت الوكالة عن مصادر مطلعة أن»: the agency carries, the sources speak.
+                ko = next((k for k, t in enumerate(subj_toks) if t.core == "عن"), len(subj_toks))
+                if ko + 1 < len(subj_toks):
+                    subj_toks = subj_toks[ko + 1 :]
         if participle:
             m = None
             if last_speaker is None:
                 if ar:
-                    before = [tt for tt in toks[a:i] if tt.core]
                     m = ctx.mention(before[1:], p.text) if len(before) > 1 else None
                 else:
-                    m = parse_en(_en_subject(p, a, i), p.text)
+                    m = parse_en(subj_toks, p.text)
         else:
             m = ctx.mention(subj_toks, p.text)
             if m is None and ar and i > a:
-                host = toks[i - 1].core if toks[i - 1].core else ""
+                host = cores[i - 1]
                 hm = _AR_PRONOUN_HOST.match(host)
                 if hm:
                     m = Mention("pronoun", host, gender=lx.AR_PRONOUN_SUFFIX.get(hm.group(1), "?"))
@@ -695,58 +817,78 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
             mention = _clean(subj_toks)
         base = 0.9 if m is not None and m.kind not in ("pronoun", "short", "defref", "titleref") else 0.75
         if how == "quote":
-            span = next(s for s in p.spans if s.open == cstart)
+            span = p.opens[cstart]
             sa, sb = _span_range(p, span)
-            prev = toks[cstart - 1].core if cstart > 0 else ""
-            direct = toks[cstart - 1].raw == ":" or (cstart == subj_end and (not subj_toks or prev not in _AR_OBJ_PREP))
+            prev = cores[cstart - 1] if cstart > 0 else ""
+            direct = raws[cstart - 1] == ":" or (cstart == subj_end and (not subj_toks or prev not in _AR_OBJ_PREP))
             if (ar and prev in _AR_OBJ_PREP) or (not ar and prev in ("of", "to", "as", "for", "called")):
                 direct = False
-            if not ar and toks[cstart - 1].raw != ":" and cstart - i > 1:
+            if not ar and raws[cstart - 1] != ":" and cstart - i > 1:
                 direct = False
             _emit(ctx, pi, sa, sb, "direct" if direct else "mixed", cue, sp, mention, base, span)
-            i = (span.close if span.close is not None else len(toks)) + 1
+            i = (span.close if span.close is not None else n_toks) + 1
         else:
             end = _content_end(ctx, p, cstart, b)
-            if _words(p, cstart, end) - sum(1 for k in range(cstart, end) if p.qid[k] >= 0 and toks[k].core) >= 2 or (
-                _words(p, cstart, end) >= 3 and how != "bare"
-            ):
+            words = _words(p, cstart, end)
+            quoted_words = sum(1 for k in range(cstart, end) if qid[k] >= 0 and cores[k])
+            if words - quoted_words >= 2 or (words >= 3 and how != "bare"):
                 _emit(ctx, pi, cstart, end, _kind_of(p, cstart, end), cue, sp, mention, base - 0.05)
             i = max(end, i + 1)
         last_speaker, last_mention = sp, mention
 
 
+# '"...," he told reporters, adding that ...': the participle opens a quote of its own.
+_PARTICIPLES = lx.AR_PARTICIPLES | {"adding", "saying"}
+_AR_BUT = lx._fold("لكن ولكن بينما فيما")
+_AR_NAQL = lx._fold("نقل ونقل ونقلت نقلت ينقل وينقل تنقل وتنقل")
+_AR_CHAIN = lx._fold("قوله قولها قولهم قولهما")
+
+
+def _ar_antecedent(ctx: _Ctx, p: _Para, a: int, rel: int) -> list[Tok]:
+    """The noun phrase a relative pronoun at ``rel`` points back to, up to 8 words."""
+    raws, cores = p.raws, p.cores
+    end = rel
+    while end > a and raws[end - 1] in _COMMA:
+        end -= 1
+    start = end
+    while start > a and end - start < 8 and raws[start - 1] not in _COMMA and raws[start - 1] not in _QMARKS:
+        start -= 1
+    n = _ar_prep_at(cores, start, end) if start < end else 0
+    return _source_toks(ctx, p, start + n, end)
+
+
 def _en_subject(p: _Para, a: int, i: int) -> list[Tok]:
     """English subject before a cue: from the sentence start or the last quote."""
-    toks = p.toks
+    raws, qid = p.raws, p.qid
     start = a
     for k in range(i - 1, a - 1, -1):
-        if toks[k].raw in _QMARKS or p.qid[k] >= 0:
+        if raws[k] in _QMARKS or qid[k] >= 0:
             start = k + 1
             break
-    out = [t for t in toks[start:i] if t.core or t.raw in _COMMA]
+    out = [t for t in p.toks(start, i) if t.core or t.raw in _COMMA]
     while out and out[-1].core in lx.EN_TIME:
         out.pop()
+    if out and out[-1].core in _EN_JOINS:
+        # "... early next year and added that": the verb shares the last subject.
+        return []
     return out
 
 
 def _content_first(ctx: _Ctx, pi: int, a: int, i: int, b: int, cue: str) -> None:
     """English "Content ..., the coach added." with a short subject at the end."""
     p = ctx.paras[pi]
-    toks = p.toks
-    comma = next((k for k in range(i - 1, a, -1) if toks[k].raw in _COMMA and p.qid[k] < 0), None)
+    raws, qid = p.raws, p.qid
+    comma = next((k for k in range(i - 1, a, -1) if raws[k] in _COMMA and qid[k] < 0), None)
     if comma is None or i - comma > 8:
         return
-    if any(p.qid[k] >= 0 for k in range(a, comma)) and _words(p, a, comma) < 4:
+    if _words(p, a, comma) < 4:
         return
-    start = a
-    if _words(p, start, comma) < 4:
-        return
-    subj = list(toks[comma + 1 : i])
+    subj = p.toks(comma + 1, i)
     m = parse_en(subj, p.text)
     if m is None:
         return
     sp = _speak(ctx, m, "?", (pi, i))
-    _emit(ctx, pi, start, comma, _kind_of(p, start, comma), cue, sp, _clean(subj), _conf(m, 0.8))
+    _emit(ctx, pi, a, comma, _kind_of(p, a, comma), cue, sp, _clean(subj), _conf(m, 0.8))
 
 
 def _leftover_quotes(ctx: _Ctx, pi: int, a: int, b: int) -> None:
@@ -756,9 +898,10 @@ def _leftover_quotes(ctx: _Ctx, pi: int, a: int, b: int) -> None:
         if s.open < a or s.open >= b or s.cont_prev:
             continue
         sa, sb = _span_range(p, s)
-        if any(p.used[k] for k in range(sa, sb)) or _words(p, sa, sb) < 3:
+        if any(p.used[sa:sb]) or _words(p, sa, sb) < 3:
             continue
-        outside = sum(1 for k in range(a, b) if p.qid[k] < 0 and p.toks[k].core)
+        # words of the sentence outside quotation marks
+        outside = len(list(filter(None, compress(p.cores[a:b], map(_MINUS_ONE_EQ, p.qid[a:b])))))
         if outside > 2:
             continue
         ent = ctx.res.last_speaker("?")
@@ -767,11 +910,11 @@ def _leftover_quotes(ctx: _Ctx, pi: int, a: int, b: int) -> None:
 
 
 def _dateline_end(p: _Para) -> int:
-    toks = p.toks
-    for i, t in enumerate(toks[:14]):
-        if t.raw in _QMARKS:
+    raws = p.raws
+    for i, r in enumerate(raws[:14]):
+        if r in _QMARKS:
             return 0
-        if t.raw in _DASH and i > 0 and toks[i - 1].end < t.start:
+        if r in _DASH and i > 0 and p.ends[i - 1] < p.start(i):
             return i + 1
     return 0
 
@@ -781,17 +924,25 @@ def extract_quotes(paragraphs: Sequence[str], language: str, known: Sequence[Kno
     lang = "ar" if language.lower().startswith("ar") else "en"
     paras = _prepare(paragraphs, lx.AR_CUES.keys() if lang == "ar" else lx.EN_CUES.keys())
     ctx = _Ctx(paras, lang, Resolver(known), [])
+    prep_first = _AR_PREP_FIRST if lang == "ar" else _EN_PREP_FIRST
     for pi, p in enumerate(paras):
         _prescan(ctx, pi)
+        # Checked once per paragraph so that most sentences skip the
+        # preposition scan, and paragraphs with nothing to find are skipped.
+        has_prep = not prep_first.isdisjoint(p.cores)
+        if not p.cues and not p.spans and not has_prep:
+            continue
         start = _dateline_end(p) if pi == 0 else 0
         if p.spans and p.spans[0].cont_prev:
             s = p.spans[0]
-            start = max(start, (s.close if s.close is not None else len(p.toks)) + 1)
+            start = max(start, (s.close if s.close is not None else len(p.raws)) + 1)
         for a, b in _sentences(p):
-            a = max(a, start)
+            if a < start:
+                a = start
             if a >= b:
                 continue
-            if not _prep(ctx, pi, a, b):
+            if not (has_prep and _prep(ctx, pi, a, b)):
                 _cue_sentence(ctx, pi, a, b)
-            _leftover_quotes(ctx, pi, a, b)
+            if p.spans:
+                _leftover_quotes(ctx, pi, a, b)
     return ctx.out

@@ -89,6 +89,15 @@ _AR_PARTICIPLES: Final = {
     "متابعه": "f",
     "مشددا": "m",
     "مشدده": "f",
+    "نافيا": "m",
+    "نافيه": "f",
+    "معربا": "m",
+    "معربه": "f",
+    "داعيا": "m",
+    "منبها": "m",
+    "منبهه": "f",
+    "كاشفا": "m",
+    "كاشفه": "f",
 }
 _AR_PARTICIPLES_FOLDED: Final = {
     normalize(k.replace("ه", "ة")) if k.endswith("ه") else normalize(k): v for k, v in _AR_PARTICIPLES.items()
@@ -169,7 +178,7 @@ AR_NP_STOP: Final = (
         "للصحفيين للصحافيين لوكالة للوكالة لوسائل للتلفزيون لقناة لصحيفة للإذاعة "
         "لإذاعة لموقع للموقع للصحيفة لنا له لها لهم "
         "الذي التي الذين اللذين وهو وهي وهم طالبا طالباً طلب رفض مفضلا مفضلاً "
-        "قوله قولها قولهم إن أن بأن وإن وأن فإن إنه إنها أنه أنها "
+        "قوله قولها قولهم إن أن بأن وإن وأن فإن إنه إنها أنه أنها نقلا نقلاً "
         "هذه هذا ذلك تلك"
     )
     | AR_TIME
@@ -178,6 +187,13 @@ AR_NP_STOP: Final = (
 AR_HONORIFICS: Final = _fold(
     "الدكتور الدكتورة د. المهندس الشيخ السيد السيدة الأستاذ الأستاذة العقيد "
     "العميد اللواء الفريق المقدم الرائد النقيب القاضي المحامي الحاج النائب النائبة"
+)
+# Roles that introduce a named person («المخرجة ... ماريا», «زعيم المعارضة ...»);
+# AR_TITLE_HEADS takes each in four forms: bare, definite, feminine, both.
+_AR_ROLE_WORDS: Final = _fold(
+    "قائد زعيم باحث مخرج كاتب روائي شاعر ممثل منسق مفاوض مراسل لاعب حارس "
+    "مهاجم عداء بطل كبير أمين مدرب سكرتير مساعد وكيل مندوب رئيس مدير "
+    "مهندس طبيب محام مؤرخ فنان مغني ملحن منتج ناشر محرر"
 )
 # Head nouns of roles: a definite one without a name («الوزير الفالديني»,
 # «المتحدثة») points back to a person who carried that role.
@@ -189,7 +205,7 @@ AR_TITLE_HEADS: Final = _fold(
     "المحلل محلل المحللة محللة ممثل الممثل ممثلة النائب النائبة نائب نائبة "
     "عضو العضو مستشار المستشار مستشارة القاضي قاضي رئيسه أمينه "
     "نائب نقيب النقيب عميد العميد مفوض المفوض"
-)
+) | frozenset(normalize(pre + w + suf) for w in _AR_ROLE_WORDS for pre in ("", "ال") for suf in ("", "ة"))
 # Unnamed sources, singular and plural («مصدر», «مصادر», «خبراء», «أحد المحتجين»).
 AR_UNNAMED: Final = _fold(
     "مصدر مصادر مسافرون ركاب مزارعون مزارعين مسؤول مسؤولون مسؤولين مسؤولة مسؤولو خبير خبراء خبيرة "
@@ -199,13 +215,19 @@ AR_UNNAMED: Final = _fold(
     "مواطنون مواطنين تجار تاجر لاجئ لاجئة لاجئون لاجئين أم أب آخرون آخرين "
     "مقربون مقرب مصرفيون اقتصاديون أوساط جهات شهادات أرقام إحصاءات "
     "تقديرات معلومات تقارير تقرير بيانات حقوقيون ضابط ضباط جندي "
-    "جنود عسكري عسكريون معارضون نشطاء محتجون متظاهرون"
+    "جنود عسكري عسكريون معارضون نشطاء محتجون متظاهرون "
+    # people met in the street or the trade: farmers, pharmacists, critics, visitors...
+    "مزارع صيدلي صيادلة صيدلاني ناقد نقاد زوار زائر زائرة مرضى مريض مريضة سائق سائقون "
+    "صياد صيادون طلاب معلم معلمون متعاملون متعامل مستثمرون متسوقون أهالي جيران "
+    "مشجعون مشجع ناخبون ناخب مسعفون مسعف ممرضون ممرضة رجل امرأة شاب شابة"
 )
+# «ناقد آخر», «مسؤول آخر»: another member of an unnamed group.
+AR_ANOTHER: Final = _fold("آخر أخرى آخرون اخر")
 # Organisational heads, by kind. A definite head alone («الوزارة») is a
 # reference back to the last entity of that head.
 AR_AGENCY_HEADS: Final = _fold("وكالة الوكالة")
 AR_GOV_HEADS: Final = _fold(
-    "وزارة الوزارة سلطة السلطة الحكومة حكومة الرئاسة رئاسة الهيئة هيئة المؤسسة مؤسسة "
+    "أمانة الأمانة وزارة الوزارة سلطة السلطة الحكومة حكومة الرئاسة رئاسة الهيئة هيئة المؤسسة مؤسسة "
     "مكتب المكتب الشرطة شرطة مديرية المديرية السلطات سلطات الجيش جيش "
     "البرلمان برلمان المجلس مجلس القصر الديوان ديوان الخارجية الداخلية "
     "البلدية بلدية المحافظة السفارة سفارة القيادة قيادة الدفاع النيابة "
@@ -213,10 +235,17 @@ AR_GOV_HEADS: Final = _fold(
 )
 AR_ORG_HEADS: Final = _fold(
     "شركة الشركة منظمة المنظمة الاتحاد اتحاد نقابة النقابة المفوضية مفوضية "
-    "حزب الحزب جامعة الجامعة البنك بنك مجموعة المجموعة جمعية الجمعية "
+    "حزب الحزب جامعة الجامعة البنك بنك مصرف المصرف مجموعة المجموعة جمعية الجمعية "
     "صندوق الصندوق لجنة اللجنة مركز المركز معهد المعهد حركة الحركة "
     "جبهة الجبهة تحالف التحالف صحيفة الصحيفة قناة القناة مجلة"
 )
+# Verbs of issuing a text: «بيان أصدره الاتحاد», «مرسوم نشرته الوكالة».
+AR_ISSUE_VERBS: Final = _fold("أصدر أصدرت نشر نشرت أذاع أذاعت بث بثت وزع وزعت")
+# Prepositions carrying a pronoun: «وقالت فيها إن ...» has no subject of its own.
+AR_PREP_PRONOUNS: Final = _fold("فيه فيها فيهم له لها لهم عنه عنها منه منها عليه عليها")
+# Relative pronouns: «الوكالة، التي أضافت أن» — the antecedent speaks.
+AR_RELATIVES: Final = _fold("التي الذي الذين اللذين اللتين")
+
 # Documents standing for their author: «بحسب البيان» -> whoever issued it.
 AR_DOCUMENTS: Final = _fold("البيان بيان التقرير النشرة الإحصاءات الأرقام النتائج")
 # Nouns for figures and testimony that stand before their owner
@@ -256,6 +285,11 @@ EN_CUES: Final = {
     "predicted": "said",
     "admitted": "said",
     "urged": "said",
+    "complained": "said",
+    "cautioned": "said",
+    "conceded": "said",
+    "estimated": "said",
+    "recalled": "said",
 }
 EN_UNNAMED: Final = frozenset(
     [
@@ -312,8 +346,32 @@ EN_UNNAMED: Final = frozenset(
         "teachers",
         "parents",
         "students",
+        # people met in the street or the trade
+        "traders",
+        "dealer",
+        "dealers",
+        "investors",
+        "visitors",
+        "fans",
+        "shoppers",
+        "passengers",
+        "patients",
+        "pharmacists",
+        "villagers",
+        "locals",
+        "voters",
+        "protesters",
+        "survivors",
+        "drivers",
+        "another",
     ]
 )
+# "the union's secretariat said": the body that owns the organ speaks.
+EN_ORGANS: Final = frozenset(
+    ["secretariat", "office", "spokesman", "spokeswoman", "spokesperson", "leadership", "board", "management"]
+)
+# "In a statement on Wednesday, the ministry said": a leading adverbial, not the subject.
+EN_LEADING_PREPS: Final = frozenset(["in", "at", "during", "after", "before", "speaking", "on"])
 EN_DETERMINERS: Final = frozenset(
     ["a", "an", "one", "some", "several", "two", "three", "four", "many", "most", "other", "others"]
 )

@@ -42,3 +42,13 @@ def test_main_prints_table(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main([str(p) for p in sorted(EVAL_DIR.glob("en-0*.json"))[:2]]) == 0
     out = capsys.readouterr().out
     assert "F1" in out and "speaker accuracy" in out
+
+
+def test_match_is_one_to_one_best_first() -> None:
+    from app.pipeline.evaluate import match, name_key
+
+    gold = ["الخطة جاهزة للتنفيذ", "الميناء مغلق"]
+    pred = ["الميناء مغلق حتى الغد", "الخطة جاهزة للتنفيذ"]
+    assert match(gold, pred) == {0: 1, 1: 0}
+    assert match(gold, ["كلام آخر تماما"]) == {}
+    assert name_key("The Harbour Authority") == name_key("harbour authority")
