@@ -33,6 +33,7 @@ TAGS = [
     {"name": "quotes", "description": "Quotes as a resource: who said what, where, with offsets."},
     {"name": "entities", "description": "Sources and everything stories mention, with Arabic and Latin names."},
     {"name": "sections", "description": "The sections stories are filed under."},
+    {"name": "feeds", "description": "JSON Feed and Atom for feed readers, with tombstones for killed stories."},
     {"name": "changes", "description": "The change feed: mirror everything, then stay in sync."},
     {"name": "ingest", "description": "Seeing what the pipeline makes of a story before sending it."},
     {"name": "admin", "description": "Key usage, for administrators."},
@@ -43,6 +44,26 @@ TAGS = [
 def _operation_id(route: APIRoute) -> str:
     # Function names are unique and stable: clients generated from the spec keep their method names.
     return route.name
+
+
+_SPARSE_ITEM = {"type": "object", "description": "Only the fields named in `fields`."}
+
+
+def _allow_sparse(operation: dict[str, Any]) -> None:
+    """With `fields=`, items carry only the fields asked for: say so in the response schema."""
+    content = operation["responses"]["200"]["content"]["application/json"]
+    full = content["schema"]
+    sparse: dict[str, Any] = _SPARSE_ITEM
+    if "Page" in full.get("$ref", ""):
+        sparse = {
+            "type": "object",
+            "required": ["items", "next_cursor"],
+            "properties": {
+                "items": {"type": "array", "items": _SPARSE_ITEM},
+                "next_cursor": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            },
+        }
+    content["schema"] = {"anyOf": [full, sparse]}
 
 
 def _problem_openapi(app: FastAPI) -> dict[str, Any]:
@@ -58,6 +79,8 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
                 content = response.get("content", {})
                 if status[0] in "345" and "application/json" in content:
                     response["content"] = {errors.PROBLEM_MEDIA_TYPE: content["application/json"]}
+            if any(p["name"] == "fields" for p in operation.get("parameters", [])):
+                _allow_sparse(operation)
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)

@@ -616,6 +616,12 @@ class MentionPublic(BaseModel):
     count: int = Field(description="How often the story names it.", examples=[3])
 
 
+# An article in a list with `expand=quotes,entities`.
+class ArticleExpanded(ArticleSummary):
+    quotes: list[QuoteInArticle] | None = Field(default=None, description="With expand=quotes: its quotes.")
+    entities: list[MentionPublic] | None = Field(default=None, description="With expand=entities: what it names.")
+
+
 # One article with its body, quotes, entities and provenance.
 class ArticlePublic(ArticleSummary):
     paragraphs: list[str] = Field(description="Body paragraphs, in order.")

@@ -16,10 +16,27 @@ from app.api.deps import (
     ViewDep,
     require_unchanged,
 )
+from app.api.formats import (
+    ITEM_FORMATS,
+    ITEM_RESPONSES,
+    LIST_FORMATS,
+    LIST_RESPONSES,
+    ExpandQuery,
+    ItemFieldsQuery,
+    ItemFormatQuery,
+    ListFieldsQuery,
+    ListFormatQuery,
+    expand_set,
+    field_set,
+    negotiate,
+    render_article,
+    render_list,
+)
 from app.db import SessionDep, WriteSessionDep
 from app.errors import InvalidBody, invalid_body, problem_responses
 from app.models import (
     ArticleCreate,
+    ArticleExpanded,
     ArticlePatch,
     ArticlePublic,
     ArticleSummary,
@@ -39,26 +56,61 @@ router = APIRouter(prefix="/articles", tags=["articles"])
 ArticlePath = Annotated[ArticleId, Path(description="Article id.", examples=["k3v7q2m9x4p8r6t1"])]
 
 
-@router.get("", summary="List articles", responses=problem_responses(422, 503))
+@router.get(
+    "",
+    summary="List articles",
+    response_model=Page[ArticleSummary],
+    responses={**LIST_RESPONSES, **problem_responses(422, 503)},
+)
 async def list_articles(
-    request: Request, response: Response, session: SessionDep, filters: ArticleFiltersDep, page: PageDep
-) -> Page[ArticleSummary]:
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    filters: ArticleFiltersDep,
+    page: PageDep,
+    format: ListFormatQuery = None,
+    fields: ListFieldsQuery = None,
+    expand: ExpandQuery = None,
+) -> Page[ArticleSummary] | Response:
     """Article summaries, newest first by default, filtered by section, time, entity, speaker, language,
     agency and status. Filters combine (AND); a repeated parameter matches any of its values.
     Follow `next_cursor` or the `Link: rel=next` header for the next page; cursors stay valid while
-    new stories arrive."""
+    new stories arrive. Also as ninjs, JSON Feed or Atom (`format=` or Accept); `expand=quotes,entities`
+    embeds them in each item and `fields=` keeps only the fields named."""
+    fmt = negotiate(request, format, LIST_FORMATS)
+    wanted = field_set(fields, ArticleExpanded)
     items, cursor = await articles.list_articles(
-        session, filters=filters, sort=page.sort, cursor=page.cursor, limit=page.limit
+        session, filters=filters, sort=page.sort, cursor=page.cursor, limit=page.limit, expand=expand_set(expand)
     )
+    if (rendered := render_list(request, items, cursor, fmt, wanted)) is not None:
+        return rendered
     response.headers.update(next_link(request.url, cursor))
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{article_id}", summary="Get an article", responses=problem_responses(404, 422, 503))
-async def get_article(article_id: ArticlePath, session: SessionDep, view: ViewDep) -> ArticlePublic:
+@router.get(
+    "/{article_id}",
+    summary="Get an article",
+    response_model=ArticlePublic,
+    responses={**ITEM_RESPONSES, **problem_responses(404, 422, 503)},
+)
+async def get_article(
+    request: Request,
+    article_id: ArticlePath,
+    session: SessionDep,
+    view: ViewDep,
+    format: ItemFormatQuery = None,
+    fields: ItemFieldsQuery = None,
+) -> ArticlePublic | Response:
     """One article with its body paragraphs, its quotes (with speakers, in body order), the entities it
-    mentions, its section and its translation provenance."""
-    return await articles.get_article(session, article_id, view)
+    mentions, its section and its translation provenance. Also as ninjs or schema.org JSON-LD
+    (`format=` or Accept); `fields=` keeps only the fields named."""
+    fmt = negotiate(request, format, ITEM_FORMATS)
+    wanted = field_set(fields, ArticlePublic)
+    article = await articles.get_article(session, article_id, view)
+    if (rendered := render_article(request, article, fmt, wanted)) is not None:
+        return rendered
+    return article
 
 
 @router.post(

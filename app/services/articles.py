@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.db import DbSession
 from app.errors import NotFound
 from app.models import (
+    ArticleExpanded,
     ArticlePublic,
     ArticleStatus,
     ArticleSummary,
@@ -37,7 +38,7 @@ from app.services.common import (
     s,
     section_ref,
 )
-from app.services.quotes import quotes_of_article
+from app.services.quotes import quotes_of_articles
 
 _QUOTE_COUNT = (
     sa.select(sa.func.count()).where(quote_table.c.article_id == a.c.id).scalar_subquery().label("quote_count")
@@ -96,15 +97,52 @@ def _summary_fields(row: Any, agencies: list[EntityRef]) -> dict[str, Any]:
     }
 
 
+async def _mentions(session: DbSession, article_ids: Sequence[int]) -> dict[int, list[MentionPublic]]:
+    """Mentioned entities of many articles in one statement, most named first."""
+    if not article_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(mention_table.c.article_id, mention_table.c.role, mention_table.c.count, *ENTITY_REF_COLUMNS)
+        .join(entity_table, entity_table.c.id == mention_table.c.entity_id)
+        .where(mention_table.c.article_id.in_(article_ids))
+        .order_by(mention_table.c.article_id, mention_table.c.count.desc(), entity_table.c.id, mention_table.c.role)
+    )
+    mentions: dict[int, list[MentionPublic]] = defaultdict(list)
+    for m in rows:
+        mentions[m.article_id].append(MentionPublic(entity=entity_ref(m), role=m.role, count=m.count))
+    return mentions
+
+
 async def list_articles(
-    session: DbSession, *, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int
+    session: DbSession,
+    *,
+    filters: ArticleFilters,
+    sort: Sort,
+    cursor: str | None,
+    limit: int,
+    expand: frozenset[str] = frozenset(),
 ) -> tuple[list[ArticleSummary], str | None]:
+    """A page of summaries; `expand` (quotes, entities) adds them to each, two statements whatever the page size."""
     stmt = sa.select(*_SUMMARY_COLUMNS).join(s, s.c.id == a.c.section_id).where(*article_conditions(filters))
     rows = (await session.execute(keyset(stmt, a.c.published_at, a.c.id, sort=sort, cursor=cursor, limit=limit))).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    agencies = await _agencies(session, [row.row_id for row in rows])
-    items = [ArticleSummary(**_summary_fields(row, agencies.get(row.row_id, []))) for row in rows]
+    ids = [row.row_id for row in rows]
+    agencies = await _agencies(session, ids)
+    items: list[ArticleSummary]
+    if expand:
+        quotes = await quotes_of_articles(session, ids) if "quotes" in expand else {}
+        mentions = await _mentions(session, ids) if "entities" in expand else {}
+        items = [
+            ArticleExpanded(
+                **_summary_fields(row, agencies.get(row.row_id, [])),
+                quotes=quotes.get(row.row_id, []) if "quotes" in expand else None,
+                entities=mentions.get(row.row_id, []) if "entities" in expand else None,
+            )
+            for row in rows
+        ]
+    else:
+        items = [ArticleSummary(**_summary_fields(row, agencies.get(row.row_id, []))) for row in rows]
     next_cursor = encode_cursor(sort.value, [rows[-1].published_at, rows[-1].row_id]) if more else None
     return items, next_cursor
 
@@ -131,12 +169,6 @@ async def get_article(session: DbSession, public_id: str, view: View = View()) -
     if row is None:
         raise NotFound(f"No article with id {public_id!r}.")
     agencies = await _agencies(session, [row.row_id])
-    mentions = await session.execute(
-        sa.select(mention_table.c.role, mention_table.c.count, *ENTITY_REF_COLUMNS)
-        .join(entity_table, entity_table.c.id == mention_table.c.entity_id)
-        .where(mention_table.c.article_id == row.row_id)
-        .order_by(mention_table.c.count.desc(), entity_table.c.id, mention_table.c.role)
-    )
     return ArticlePublic(
         **_summary_fields(row, agencies.get(row.row_id, [])),
         paragraphs=row.body,
@@ -150,8 +182,8 @@ async def get_article(session: DbSession, public_id: str, view: View = View()) -
             translated_by=row.translated_by,
             translation_method=row.translation_method,
         ),
-        quotes=await quotes_of_article(session, row.row_id),
-        entities=[MentionPublic(entity=entity_ref(m), role=m.role, count=m.count) for m in mentions],
+        quotes=(await quotes_of_articles(session, [row.row_id])).get(row.row_id, []),
+        entities=(await _mentions(session, [row.row_id])).get(row.row_id, []),
     )
 
 

@@ -129,14 +129,20 @@ async def get_quote(session: DbSession, quote_id: int, view: View = View()) -> Q
     return _public(row)
 
 
-async def quotes_of_article(session: DbSession, article_id: int) -> list[QuoteInArticle]:
+async def quotes_of_articles(session: DbSession, article_ids: Sequence[int]) -> dict[int, list[QuoteInArticle]]:
+    """The quotes of many articles, in body order, in one statement."""
+    found: dict[int, list[QuoteInArticle]] = {}
+    if not article_ids:
+        return found
     rows = await session.execute(
-        sa.select(*_QUOTE_COLUMNS)
+        sa.select(q.c.article_id, *_QUOTE_COLUMNS)
         .outerjoin(e, e.c.id == q.c.speaker_id)
-        .where(q.c.article_id == article_id)
-        .order_by(q.c.position, q.c.id)
+        .where(q.c.article_id.in_(article_ids))
+        .order_by(q.c.article_id, q.c.position, q.c.id)
     )
-    return [QuoteInArticle(**_quote_fields(row)) for row in rows]
+    for row in rows:
+        found.setdefault(row.article_id, []).append(QuoteInArticle(**_quote_fields(row)))
+    return found
 
 
 async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch, *, now: datetime) -> QuotePublic:

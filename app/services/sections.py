@@ -3,13 +3,15 @@
 import sqlalchemy as sa
 
 from app.db import DbSession
+from app.errors import NotFound
 from app.models import ArticleStatus, SectionPublic
 from app.services.common import a, s
 
 parent = s.alias("parent")
 
 
-async def list_sections(session: DbSession) -> list[SectionPublic]:
+async def list_sections(session: DbSession, slug: str | None = None) -> list[SectionPublic]:
+    """Every section (or the one with `slug`) with its number of usable articles."""
     counts = (
         sa.select(a.c.section_id, sa.func.count().label("n"))
         .where(a.c.status == ArticleStatus.usable.value)
@@ -26,6 +28,14 @@ async def list_sections(session: DbSession) -> list[SectionPublic]:
         )
         .outerjoin(parent, parent.c.id == s.c.parent_id)
         .outerjoin(counts, counts.c.section_id == s.c.id)
+        .where(s.c.slug == slug if slug is not None else sa.true())
         .order_by(s.c.id)
     )
     return [SectionPublic.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def get_section(session: DbSession, slug: str) -> SectionPublic:
+    found = await list_sections(session, slug)
+    if not found:
+        raise NotFound(f"No section {slug!r}.")
+    return found[0]
