@@ -222,7 +222,8 @@ class Gate:
 
         validators = await self._validators(db, request, caller) if self._cacheable(request) else None
         if validators and self._fresh(request, *validators):
-            await self._not_modified(validators, send)
+            # Answered from the validators: nothing counted, but the quota is still reported.
+            await self._not_modified(validators, await self._quota_headers(limit, identity, policy), send)
             return
 
         async def respond(message: Message) -> None:
@@ -296,8 +297,8 @@ class Gate:
             headers["Cache-Control"] = self.settings.cache_control_lists
         headers["Vary"] = VARY
 
-    async def _not_modified(self, validators: tuple[str, datetime | None], send: Send) -> None:
-        headers = MutableHeaders()
+    async def _not_modified(self, validators: tuple[str, datetime | None], quota: dict[str, str], send: Send) -> None:
+        headers = MutableHeaders(headers=quota)
         self._cache_headers(headers, *validators)
         await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
         await send({"type": "http.response.body", "body": b""})
@@ -374,8 +375,10 @@ class Compress:
                 body = brotli.compress(body, quality=4) if encoding == "br" else gzip.compress(body, compresslevel=6)
                 headers["Content-Encoding"] = encoding
                 headers["Content-Length"] = str(len(body))
-                if etag := headers.get("etag"):
-                    headers["ETag"] = etag[:-1] + ("-br" if encoding == "br" else "-gz") + '"'
+            # Marked whenever an encoding was negotiated, compressed or not: a 304 cannot know whether its
+            # 200 would have been, and it must carry the very tag that 200 carried.
+            if (etag := headers.get("etag")) and etag.endswith('"'):
+                headers["ETag"] = etag[:-1] + ("-br" if encoding == "br" else "-gz") + '"'
             if "accept-encoding" not in headers.get("vary", "").lower():
                 headers["Vary"] = ", ".join(v for v in (headers.get("vary"), "Accept-Encoding") if v)
             await send(start)

@@ -141,9 +141,10 @@ async def write_app(write_database: Database) -> AsyncIterator[FastAPI]:
         yield application
 
 
-async def make_key(app: FastAPI, *scopes: Scope, name: str = "test") -> str:
+async def make_key(app: FastAPI, *scopes: Scope, name: str = "test", **options: Any) -> str:
+    """A new API key (options: rate_limit, sections)."""
     async with transaction(app.state.db) as session:
-        key, _ = await create_key(session, name=name, scopes=list(scopes), now=utcnow())
+        key, _ = await create_key(session, name=name, scopes=list(scopes), now=utcnow(), **options)
     return key
 
 

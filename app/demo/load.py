@@ -18,6 +18,8 @@ from app.db import Database, DbSession, transaction
 from app.models import (
     ArticleCreate,
     AttributionMethod,
+    ChangeAction,
+    ChangeObject,
     EntityCreate,
     MentionRole,
     QuoteKind,
@@ -27,6 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.pipeline.analyse import find_mentions, tokens
+from app.services.changes import Event, record
 from app.services.store import QuoteRow, create_entity, create_section, entity_names, insert_article
 
 
@@ -197,6 +200,12 @@ async def load_corpus(session: DbSession, corpus: CorpusFile) -> dict[str, int]:
             now=now,
         )
         quotes_loaded += len(rows)
+    events = [Event(ChangeObject.entity, str(entity_id), ChangeAction.created) for entity_id in entities.values()]
+    events += [
+        Event(ChangeObject.article, public_id, ChangeAction.created, 1, section_id)
+        for public_id, section_id in article_ids
+    ]
+    await record(session, events, now=now)
     return {
         "sections": len(sections),
         "entities": len(entities),

@@ -174,8 +174,34 @@ async def update_entity(session: DbSession, entity_id: int, patch: EntityPatch, 
     if not (after.name_ar or after.name_en):
         raise InvalidBody("name_ar", "an entity needs an Arabic or an English name")
     await _write_names(session, entity_id)
-    await record(session, [Event(ChangeObject.entity, str(entity_id), ChangeAction.updated)], now=now)
+    events = [Event(ChangeObject.entity, str(entity_id), ChangeAction.updated)]
+    if values.keys() & {"name_ar", "name_en", "kind"}:
+        events += await _articles_showing(session, entity_id)
+    await record(session, events, now=now)
     return await get_entity(session, entity_id)
+
+
+async def _articles_showing(session: DbSession, entity_id: int) -> list[Event]:
+    """Articles whose representation embeds the entity: a mirror must fetch them again."""
+    shown = sa.union(
+        sa.select(mention_table.c.article_id).where(mention_table.c.entity_id == entity_id),
+        sa.select(quote_table.c.article_id).where(quote_table.c.speaker_id == entity_id),
+        sa.select(article_agency_table.c.article_id).where(article_agency_table.c.entity_id == entity_id),
+    ).subquery()
+    rows = await session.execute(
+        sa.select(a.c.public_id, a.c.version, a.c.section_id).where(a.c.id.in_(sa.select(shown.c.article_id)))
+    )
+    return [
+        Event(
+            ChangeObject.article,
+            row.public_id,
+            ChangeAction.updated,
+            row.version,
+            row.section_id,
+            {"entity": entity_id},
+        )
+        for row in rows
+    ]
 
 
 async def _require(session: DbSession, entity_id: int, field: str) -> Any:
@@ -197,6 +223,8 @@ async def merge_entities(session: DbSession, target_id: int, source_id: int, *, 
     if source_id == target_id:
         raise InvalidBody("source_id", "an entity cannot be merged into itself")
     source = await _require(session, source_id, "source_id")
+    # Found before the move: afterwards the source shows nowhere.
+    touched = await _articles_showing(session, source_id)
     target = (await session.execute(sa.select(e.c.aliases).where(e.c.id == target_id).with_for_update())).one()
     await session.execute(
         sa.update(quote_table).where(quote_table.c.speaker_id == source_id).values(speaker_id=target_id)
@@ -229,6 +257,7 @@ async def merge_entities(session: DbSession, target_id: int, source_id: int, *, 
         [
             Event(ChangeObject.entity, str(source_id), ChangeAction.merged, detail={"into": target_id}),
             Event(ChangeObject.entity, str(target_id), ChangeAction.updated, detail={"merged": source_id}),
+            *touched,
         ],
         now=now,
     )

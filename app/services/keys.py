@@ -75,6 +75,8 @@ async def create_key(
                 secret_hash=_hash(secret),
                 scopes=sorted({s.value for s in scopes}),
                 created_at=now,
+                rate_limit=rate_limit,
+                sections=sections,
             )
             .returning(k)
         )
