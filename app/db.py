@@ -138,6 +138,10 @@ class Database:
             self.sync_engine = self._async.sync_engine
             self._async_sessions = async_sessionmaker(self._async, expire_on_commit=False)
 
+    @property
+    def dialect(self) -> str:
+        return "postgresql" if self._async is not None else "sqlite"
+
     def session(self) -> AbstractAsyncContextManager[DbSession]:
         if self._async is None:
             return _SessionOnLoop(self._sync_sessions())

@@ -33,6 +33,7 @@ TAGS = [
     {"name": "quotes", "description": "Quotes as a resource: who said what, where, with offsets."},
     {"name": "entities", "description": "Sources and everything stories mention, with Arabic and Latin names."},
     {"name": "sections", "description": "The sections stories are filed under."},
+    {"name": "search", "description": "Arabic-aware full-text search across stories, quotes and sources."},
     {"name": "feeds", "description": "JSON Feed and Atom for feed readers, with tombstones for killed stories."},
     {"name": "changes", "description": "The change feed: mirror everything, then stay in sync."},
     {"name": "ingest", "description": "Seeing what the pipeline makes of a story before sending it."},

@@ -9,13 +9,15 @@ import base64
 import hashlib
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, SQLModel
 from sqlmodel import Field as DBField
+
+T = TypeVar("T")
 
 # Constraint names are part of the schema that migrations must reproduce.
 SQLModel.metadata.naming_convention = {
@@ -785,3 +787,49 @@ class UsagePublic(BaseModel):
     name: str = Field(description="Who the key is for.", examples=["partner-sports"])
     day: date = Field(description="UTC day.")
     requests: int = Field(description="Requests counted (304 answers are free).", examples=[1520])
+
+
+# --- Search ------------------------------------------------------------------------
+
+
+# Where a query matched, so that a client can highlight it itself (right-to-left safe: logical offsets).
+class Highlight(BaseModel):
+    field: str = Field(description="headline, summary, paragraph or text (a quote's).", examples=["paragraph"])
+    paragraph: int | None = Field(default=None, description="Which body paragraph, for field `paragraph`.")
+    text: str = Field(description="An excerpt of the field, as displayed.", examples=["قال وزير المالية إن الموازنة"])
+    offset: int = Field(description="Where the excerpt starts in the field, in characters.", examples=[0])
+    matches: list[tuple[int, int]] = Field(
+        description="[start, end) of each match within the excerpt, in characters.", examples=[[[14, 22]]]
+    )
+
+
+# An article found by a search.
+class ArticleHit(BaseModel):
+    article: ArticleSummary = Field(description="The article.")
+    highlights: list[Highlight] = Field(description="Where it matched.")
+
+
+# A quote found by a search.
+class QuoteHit(BaseModel):
+    quote: QuotePublic = Field(description="The quote, with its speaker and article.")
+    highlights: list[Highlight] = Field(description="Where it matched.")
+
+
+# An entity found by a search.
+class EntityHit(BaseModel):
+    entity: EntityPublic = Field(description="The entity.")
+    similarity: float = Field(description="How close its best name is to the query, 0 to 1.", examples=[0.54])
+
+
+# One kind of result of /v1/search.
+class HitGroup(BaseModel, Generic[T]):
+    items: list[T] = Field(description="The best matches, most relevant first.")
+    more: str | None = Field(description="The list that pages through all of them, when there are more.")
+
+
+# Results of /v1/search, per kind.
+class SearchResults(BaseModel):
+    query: str = Field(description="The query as given.", examples=["الموازنة"])
+    articles: HitGroup[ArticleHit] | None = Field(description="Articles, if asked for.")
+    quotes: HitGroup[QuoteHit] | None = Field(description="Quotes, if asked for.")
+    entities: HitGroup[EntityHit] | None = Field(description="Entities, if asked for.")

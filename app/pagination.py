@@ -24,6 +24,7 @@ _CURSOR_VERSION = 1
 class Sort(StrEnum):
     newest = "newest"
     oldest = "oldest"
+    relevance = "relevance"  # with a search query only
 
 
 # One page of a list; follow `next_cursor` (or the Link header) for the next.
@@ -84,24 +85,32 @@ def cursor_time(value: Any) -> datetime:
     return when
 
 
+def cursor_score(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise _malformed()
+    return float(value)
+
+
 def keyset(
     stmt: sa.Select[Any],
-    time_col: sa.ColumnElement[Any],
+    key: sa.ColumnElement[Any],
     id_col: sa.ColumnElement[Any],
     *,
     sort: Sort,
     cursor: str | None,
     limit: int,
 ) -> sa.Select[Any]:
-    """Order by (time, id) and start after the cursor; fetch one extra row to know if more follow."""
+    """Order by (key, id) and start after the cursor; fetch one extra row to know if more follow.
+
+    The key is a time for newest/oldest and a relevance score (higher is better) for relevance.
+    """
+    descending = sort is not Sort.oldest
     if cursor is not None:
-        raw_time, raw_id = decode_cursor(cursor, sort.value, 2)
-        when, row_id = cursor_time(raw_time), cursor_id(raw_id)
-        if sort is Sort.newest:
-            stmt = stmt.where(sa.tuple_(time_col, id_col) < sa.tuple_(sa.literal(when, time_col.type), row_id))
-        else:
-            stmt = stmt.where(sa.tuple_(time_col, id_col) > sa.tuple_(sa.literal(when, time_col.type), row_id))
-    order = (time_col.desc(), id_col.desc()) if sort is Sort.newest else (time_col.asc(), id_col.asc())
+        raw_key, raw_id = decode_cursor(cursor, sort.value, 2)
+        after: Any = cursor_score(raw_key) if sort is Sort.relevance else cursor_time(raw_key)
+        bound = sa.tuple_(sa.literal(after, key.type), cursor_id(raw_id))
+        stmt = stmt.where(sa.tuple_(key, id_col) < bound if descending else sa.tuple_(key, id_col) > bound)
+    order = (key.desc(), id_col.desc()) if descending else (key.asc(), id_col.asc())
     return stmt.order_by(*order).limit(limit + 1)
 
 

@@ -10,6 +10,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import app.models  # noqa: F401  (registers the tables)
 from app.config import get_settings
 from app.db import create_sync_engine
+from app.migrate import include_object
 from app.models import UTCDateTime
 
 config = context.config
@@ -27,6 +28,7 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 def run_migrations_offline() -> None:
     context.configure(
+        include_object=include_object,
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
         literal_binds=True,
@@ -52,6 +54,7 @@ def run_migrations_online() -> None:
 
 def _run(connection: sa.Connection) -> None:
     context.configure(
+        include_object=include_object,
         connection=connection,
         target_metadata=target_metadata,
         render_item=render_item,

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.db import create_sync_engine
+from app.migrate import include_object
 from tests.conftest import Database
 
 
@@ -22,7 +23,7 @@ def test_migrations_match_the_models(database: Database) -> None:
     engine = create_sync_engine(database.url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
             assert compare_metadata(context, SQLModel.metadata) == []
     finally:
         engine.dispose()

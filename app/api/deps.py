@@ -20,6 +20,7 @@ from app.pipeline.read import JSON, NINJS, TEXT
 from app.services.changes import changed_since
 from app.services.common import ArticleFilters, Match, View
 from app.services.quotes import QuoteFilters
+from app.services.search import Search, parse_query
 
 # Ids are 32-bit on PostgreSQL: anything larger cannot exist and must not reach the driver.
 MAX_ID = 2**31 - 1
@@ -70,7 +71,9 @@ class PageParams:
 
 
 def page_params(
-    sort: Annotated[Sort, Query(description="`newest` first (default) or `oldest` first.")] = Sort.newest,
+    sort: Annotated[
+        Sort, Query(description="`newest` first (default), `oldest` first, or `relevance` (with `q`; newest without one).")
+    ] = Sort.newest,
     cursor: Annotated[
         str | None,
         Query(max_length=512, description="Opaque cursor from `next_cursor` of the previous page."),
@@ -112,9 +115,29 @@ def view_of(request: Request) -> View:
 
 ViewDep = Annotated[View, Depends(view_of)]
 
+QueryText = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=500,
+        description='Search: words (all must match), "exact phrase", OR, -exclude, prefix*. Arabic is matched '
+        "with or without hamza, diacritics, taa marbuta or Arabic-Indic digits.",
+        examples=["الموازنة الضرائب"],
+    ),
+]
+
+
+def search_of(request: Request, q: QueryText = None) -> Search | None:
+    """The query `q`, parsed for the database in use (422 naming `q` if it cannot be read)."""
+    return parse_query(q, request.app.state.db.dialect) if q is not None else None
+
+
+SearchDep = Annotated[Search | None, Depends(search_of)]
+
 
 def article_filters(
     view: ViewDep,
+    search: SearchDep,
     section: SectionQuery = [],
     published_from: PublishedFrom = None,
     published_to: PublishedTo = None,
@@ -146,11 +169,13 @@ def article_filters(
         agencies=agency,
         statuses=status,
         view=view,
+        search=search,
     )
 
 
 def quote_filters(
     view: ViewDep,
+    search: SearchDep,
     speaker: Annotated[list[EntityId], Query(description="Speaker entity id; repeat for any of several.")] = [],
     kind: Annotated[list[QuoteKind], Query(description="direct, indirect or mixed; repeatable.")] = [],
     article: Annotated[list[ArticleId], Query(description="Article id; repeatable.")] = [],
@@ -177,6 +202,7 @@ def quote_filters(
         speakers=speaker,
         kinds=kind,
         article_ids=article,
+        search=search,
     )
 
 

@@ -36,6 +36,16 @@ async def list_entities(
     quoted: Annotated[
         bool | None, Query(description="true: only entities quoted at least once; false: never quoted.")
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Any name or alias, Arabic or Latin, tolerant of spelling variants of transliterated names "
+            "(بيونج يانج / بيونغ يانغ).",
+            examples=["بيونغ يانغ"],
+        ),
+    ] = None,
     name: Annotated[
         str | None,
         Query(
@@ -50,7 +60,7 @@ async def list_entities(
     with how often each is quoted and how many articles mention it, in catalogue order."""
     items, cursor = await entities.list_entities(
         session,
-        filters=EntityFilters(kinds=kind, quoted=quoted, name_prefix=name),
+        filters=EntityFilters(kinds=kind, quoted=quoted, name_prefix=name, similar_to=q),
         cursor=page.cursor,
         limit=page.limit,
     )

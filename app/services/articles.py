@@ -34,9 +34,11 @@ from app.services.common import (
     View,
     a,
     article_conditions,
+    effective_sort,
     entity_ref,
     s,
     section_ref,
+    sort_key,
 )
 from app.services.quotes import quotes_of_articles
 
@@ -123,8 +125,14 @@ async def list_articles(
     expand: frozenset[str] = frozenset(),
 ) -> tuple[list[ArticleSummary], str | None]:
     """A page of summaries; `expand` (quotes, entities) adds them to each, two statements whatever the page size."""
-    stmt = sa.select(*_SUMMARY_COLUMNS).join(s, s.c.id == a.c.section_id).where(*article_conditions(filters))
-    rows = (await session.execute(keyset(stmt, a.c.published_at, a.c.id, sort=sort, cursor=cursor, limit=limit))).all()
+    sort = effective_sort(sort, filters.search)
+    key = sort_key(sort, filters.search, "article", a.c.published_at, a.c.id)
+    stmt = (
+        sa.select(*_SUMMARY_COLUMNS, key.label("sort_key"))
+        .join(s, s.c.id == a.c.section_id)
+        .where(*article_conditions(filters))
+    )
+    rows = (await session.execute(keyset(stmt, key, a.c.id, sort=sort, cursor=cursor, limit=limit))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     ids = [row.row_id for row in rows]
@@ -143,7 +151,7 @@ async def list_articles(
         ]
     else:
         items = [ArticleSummary(**_summary_fields(row, agencies.get(row.row_id, []))) for row in rows]
-    next_cursor = encode_cursor(sort.value, [rows[-1].published_at, rows[-1].row_id]) if more else None
+    next_cursor = encode_cursor(sort.value, [rows[-1].sort_key, rows[-1].row_id]) if more else None
     return items, next_cursor
 
 

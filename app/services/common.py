@@ -19,6 +19,8 @@ from app.models import (
     quote_table,
     section_table,
 )
+from app.pagination import Sort
+from app.services.search import Search, matches, relevance
 
 a = article_table
 s = section_table
@@ -47,6 +49,7 @@ class ArticleFilters:
     # Set by /v1/entities/{id}/articles: must mention this entity, whatever `entities` says.
     mentions_entity: int | None = None
     view: "View" = field(default_factory=lambda: View())
+    search: Search | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ def _mentions(entity_ids: Sequence[int]) -> sa.Exists:
 def article_conditions(f: ArticleFilters) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [a.c.status.in_([status.value for status in f.statuses])]
     conditions += f.view.conditions(datetime.now(UTC))
+    if f.search is not None:
+        conditions.append(matches(f.search, "article", a.c.id))
     if f.sections:
         conditions.append(_in_sections(f.sections))
     for column, low, high in (
@@ -97,9 +102,10 @@ def article_conditions(f: ArticleFilters) -> list[sa.ColumnElement[bool]]:
     if f.mentions_entity is not None:
         conditions.append(_mentions([f.mentions_entity]))
     if f.speakers:
-        conditions.append(
-            sa.exists().where(quote_table.c.article_id == a.c.id, quote_table.c.speaker_id.in_(f.speakers))
-        )
+        # An alias: in a list of quotes the quote table is already in the outer query, and the
+        # subquery must not be correlated to it.
+        spoken = quote_table.alias("spoken")
+        conditions.append(sa.exists().where(spoken.c.article_id == a.c.id, spoken.c.speaker_id.in_(f.speakers)))
     if f.languages:
         # "ar" matches "ar" and its regional tags such as "ar-EG".
         conditions.append(
@@ -144,3 +150,17 @@ ENTITY_REF_COLUMNS = (
 
 def entity_ref(row: Any) -> EntityRef:
     return EntityRef(id=row.id, slug=row.slug, kind=row.kind, name_ar=row.name_ar, name_en=row.name_en)
+
+
+def effective_sort(sort: Sort, search: Search | None) -> Sort:
+    """Relevance needs a query; without one a list falls back to newest first."""
+    return Sort.newest if sort is Sort.relevance and search is None else sort
+
+
+def sort_key(
+    sort: Sort, search: Search | None, kind: str, time_col: sa.ColumnElement[Any], id_col: sa.ColumnElement[Any]
+) -> sa.ColumnElement[Any]:
+    """What a list is ordered by: publication time, or the search relevance (for `effective_sort`)."""
+    if sort is Sort.relevance and search is not None:
+        return relevance(search, kind, id_col)
+    return time_col

@@ -28,6 +28,7 @@ from app.pipeline.analyse import name_key
 from app.pipeline.normalize import normalize
 from app.services.changes import Event, record
 from app.services.common import a
+from app.services.search import similar_entities
 from app.services.store import write_entity_names
 
 e = entity_table
@@ -55,6 +56,7 @@ class EntityFilters:
     kinds: Sequence[EntityKind] = ()
     quoted: bool | None = None
     name_prefix: str | None = None
+    similar_to: str | None = None
 
 
 def _select() -> sa.Select[Any]:
@@ -116,12 +118,20 @@ async def list_entities(
                 entity_name_table.c.entity_id == e.c.id, entity_name_table.c.norm.like(prefix, escape="\\")
             )
         )
+    if filters.similar_to is not None:
+        stmt = stmt.where(e.c.id.in_(sorted(await similar_entities(session, filters.similar_to))))
     if cursor is not None:
         stmt = stmt.where(e.c.id > cursor_id(decode_cursor(cursor, _ORDER, 1)[0]))
     rows = (await session.execute(stmt.order_by(e.c.id).limit(limit + 1))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return [_public(row) for row in rows], (encode_cursor(_ORDER, [rows[-1].id]) if more else None)
+
+
+async def entities_by_id(session: DbSession, ids: Sequence[int]) -> dict[int, EntityPublic]:
+    """Live (not merged) entities by id, in one statement."""
+    rows = await session.execute(_select().where(e.c.id.in_(list(ids)), e.c.merged_into_id.is_(None)))
+    return {row.id: _public(row) for row in rows}
 
 
 def _moved(entity_id: int, survivor: int) -> MovedPermanently:

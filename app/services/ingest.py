@@ -38,6 +38,7 @@ from app.models import (
 from app.pipeline.analyse import extract_report, find_mentions, name_key, story_words, tokens
 from app.pipeline.extract import ExtractedQuote, KnownEntity, Speaker, extract_quotes
 from app.pipeline.normalize import normalize, slugify
+from app.services import search
 from app.services.changes import Event, record
 from app.services.store import (
     QuoteRow,
@@ -448,12 +449,14 @@ async def _write_parts(
 
     await write_agencies(session, article_id, agencies)
     await write_mentions(session, article_id, mentions)
-    await _replace_quotes(session, article_id, rows)
+    removed = await _replace_quotes(session, article_id, rows)
+    await search.index_article(session, article_id, story.headline, story.summary, story.paragraphs)
+    await search.index_article_quotes(session, article_id, removed)
     return catalogue.created
 
 
-async def _replace_quotes(session: DbSession, article_id: int, rows: Sequence[QuoteRow]) -> None:
-    """Write the new quote set, keeping the id of every quote whose text is unchanged.
+async def _replace_quotes(session: DbSession, article_id: int, rows: Sequence[QuoteRow]) -> list[int]:
+    """Write the new quote set, keeping the id of every quote whose text is unchanged; returns the ids removed.
 
     Partners link to quote ids; a resend that only fixes a typo elsewhere must not renumber them.
     """
@@ -474,6 +477,7 @@ async def _replace_quotes(session: DbSession, article_id: int, rows: Sequence[Qu
         await session.execute(sa.delete(q).where(q.c.id.in_(leftover)))
     if inserts:
         await session.execute(sa.insert(q), inserts)
+    return leftover
 
 
 async def current_content(session: DbSession, public_id: str) -> ArticleCreate:
@@ -523,8 +527,10 @@ async def kill_story(session: DbSession, public_id: str, *, now: datetime) -> Sa
             updated_at=now,
         )
     )
+    quote_ids = [r.id for r in await session.execute(sa.select(q.c.id).where(q.c.article_id == row.id))]
     await session.execute(sa.delete(q).where(q.c.article_id == row.id))
     await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == row.id))
+    await search.unindex_article(session, row.id, quote_ids)
     await add_version(session, row.id, version, ChangeKind.killed, ["status"], content, digest, now)
     await record(
         session, [Event(ChangeObject.article, public_id, ChangeAction.killed, version, row.section_id)], now=now

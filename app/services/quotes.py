@@ -24,8 +24,20 @@ from app.models import (
     utcnow,
 )
 from app.pagination import Sort, encode_cursor, keyset
+from app.services import search
 from app.services.changes import Event, record
-from app.services.common import SECTION_COLUMNS, ArticleFilters, View, a, article_conditions, s, section_ref
+from app.services.common import (
+    SECTION_COLUMNS,
+    ArticleFilters,
+    View,
+    a,
+    article_conditions,
+    effective_sort,
+    s,
+    section_ref,
+    sort_key,
+)
+from app.services.search import Search, matches
 
 q = quote_table
 e = entity_table
@@ -37,6 +49,7 @@ class QuoteFilters:
     speakers: Sequence[int] = ()
     kinds: Sequence[QuoteKind] = ()
     article_ids: Sequence[str] = ()
+    search: Search | None = None
 
 
 _QUOTE_COLUMNS = (
@@ -113,12 +126,17 @@ async def list_quotes(
         stmt = stmt.where(q.c.speaker_id.in_(filters.speakers))
     if filters.kinds:
         stmt = stmt.where(q.c.kind.in_([kind.value for kind in filters.kinds]))
+    if filters.search is not None:
+        stmt = stmt.where(matches(filters.search, "quote", q.c.id))
     if filters.article_ids:
         stmt = stmt.where(a.c.public_id.in_(filters.article_ids))
-    rows = (await session.execute(keyset(stmt, a.c.published_at, q.c.id, sort=sort, cursor=cursor, limit=limit))).all()
+    sort = effective_sort(sort, filters.search)
+    key = sort_key(sort, filters.search, "quote", a.c.published_at, q.c.id)
+    stmt = stmt.add_columns(key.label("sort_key"))
+    rows = (await session.execute(keyset(stmt, key, q.c.id, sort=sort, cursor=cursor, limit=limit))).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(sort.value, [rows[-1].published_at, rows[-1].id]) if more else None
+    next_cursor = encode_cursor(sort.value, [rows[-1].sort_key, rows[-1].id]) if more else None
     return [_public(row) for row in rows], next_cursor
 
 
@@ -185,6 +203,8 @@ async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch, *,
     if patch.kind is not None:
         values["kind"] = patch.kind.value
     await session.execute(sa.update(q).where(q.c.id == quote_id).values(**values))
+    if patch.text is not None:
+        await search.index_quotes(session, [(quote_id, patch.text)])
     event = Event(
         ChangeObject.quote,
         str(quote_id),

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app.db import DbSession
 from app.models import (
     ArticleCreate,
+    ArticleStatus,
     AttributionMethod,
     ChangeKind,
     EntityKind,
@@ -32,6 +33,7 @@ from app.models import (
     section_table,
 )
 from app.pipeline.analyse import first_word, name_key
+from app.services import search
 
 
 async def create_section(
@@ -209,6 +211,9 @@ async def insert_article(
     if quotes:
         await session.execute(sa.insert(quote_table), [quote_values(article_id, i, q) for i, q in enumerate(quotes)])
     await add_version(session, article_id, 1, ChangeKind.created, [], content, digest, now)
+    if story.status is not ArticleStatus.canceled:
+        await search.index_article(session, article_id, story.headline, story.summary, story.paragraphs)
+        await search.index_article_quotes(session, article_id)
     return article_id
 
 

@@ -1,0 +1,210 @@
+"""Full-text search: keeping the indexes in step with the stories, and asking them.
+
+SQLite indexes through FTS5 tables (search_article, search_quote), PostgreSQL
+through tsvector tables with GIN indexes; both are fed `index_text`, so the same
+words match on both. Entity names are matched by trigram similarity: pg_trgm on
+PostgreSQL, an FTS5 trigram table plus the same similarity in Python on SQLite.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import DbSession
+from app.errors import InvalidParameter
+from app.models import article_table, entity_name_table, quote_table
+from app.pipeline.analyse import name_key
+from app.search.query import All, QueryError, parse, to_fts5, to_tsquery
+from app.search.text import index_text
+
+a = article_table
+q = quote_table
+_CHUNK = 500
+# Names at least this similar (pg_trgm's default threshold) count as spelling variants.
+SIMILARITY = 0.3
+
+
+@dataclass(frozen=True)
+class Search:
+    """A parsed query, rendered for the database it will run on."""
+
+    query: All
+    dialect: str
+
+    @property
+    def expression(self) -> str:
+        return to_tsquery(self.query) if self.dialect == "postgresql" else to_fts5(self.query)
+
+
+def parse_query(text: str, dialect: str) -> Search:
+    """422 naming `q` for a query that cannot be read."""
+    try:
+        return Search(parse(text), dialect)
+    except QueryError as exc:
+        raise InvalidParameter("q", exc.message) from exc
+
+
+def _dialect(session: DbSession) -> str:
+    return session.get_bind().dialect.name
+
+
+# --- keeping the indexes in step ---------------------------------------------------------
+
+
+def _body(summary: str | None, paragraphs: Sequence[str]) -> str:
+    return index_text(" ".join([summary or "", *paragraphs]))
+
+
+async def index_article(
+    session: DbSession, article_id: int, headline: str, summary: str | None, paragraphs: Sequence[str]
+) -> None:
+    values = {"id": article_id, "headline": index_text(headline), "body": _body(summary, paragraphs)}
+    if _dialect(session) == "postgresql":
+        await session.execute(
+            sa.text(
+                "INSERT INTO search_article (article_id, document) VALUES (:id, "
+                "setweight(to_tsvector('simple', :headline), 'A') || setweight(to_tsvector('simple', :body), 'B')) "
+                "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document"
+            ),
+            values,
+        )
+    else:
+        await session.execute(sa.text("DELETE FROM search_article WHERE rowid = :id"), values)
+        await session.execute(
+            sa.text("INSERT INTO search_article (rowid, headline, body) VALUES (:id, :headline, :body)"), values
+        )
+
+
+async def unindex_article(session: DbSession, article_id: int, quote_ids: Sequence[int]) -> None:
+    """A killed story leaves the indexes, its quotes with it."""
+    key = "article_id" if _dialect(session) == "postgresql" else "rowid"
+    await session.execute(sa.text(f"DELETE FROM search_article WHERE {key} = :id"), {"id": article_id})
+    await unindex_quotes(session, quote_ids)
+
+
+async def unindex_quotes(session: DbSession, quote_ids: Sequence[int]) -> None:
+    key = "quote_id" if _dialect(session) == "postgresql" else "rowid"
+    for start in range(0, len(quote_ids), _CHUNK):
+        chunk = list(quote_ids[start : start + _CHUNK])
+        await session.execute(
+            sa.text(f"DELETE FROM search_quote WHERE {key} IN :ids").bindparams(sa.bindparam("ids", expanding=True)),
+            {"ids": chunk},
+        )
+
+
+async def index_quotes(session: DbSession, quotes: Sequence[tuple[int, str]]) -> None:
+    """(Re)index quotes by id."""
+    if not quotes:
+        return
+    await unindex_quotes(session, [quote_id for quote_id, _ in quotes])
+    rows = [{"id": quote_id, "text": index_text(text)} for quote_id, text in quotes]
+    if _dialect(session) == "postgresql":
+        sql = "INSERT INTO search_quote (quote_id, document) VALUES (:id, to_tsvector('simple', :text))"
+    else:
+        sql = "INSERT INTO search_quote (rowid, text) VALUES (:id, :text)"
+    await session.execute(sa.text(sql), rows)
+
+
+async def index_article_quotes(session: DbSession, article_id: int, removed: Sequence[int] = ()) -> None:
+    """Bring an article's quotes into the index after they were rewritten; `removed` are the ids that went."""
+    await unindex_quotes(session, removed)
+    rows = await session.execute(sa.select(q.c.id, q.c.text).where(q.c.article_id == article_id))
+    await index_quotes(session, [(row.id, row.text) for row in rows])
+
+
+# --- asking them -------------------------------------------------------------------------
+
+
+def matches(search: Search, kind: str, outer_id: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    """`outer_id` is the id of an article (kind "article") or quote (kind "quote") the query matches."""
+    expr = sa.bindparam(None, search.expression, type_=sa.String)
+    inner: sa.Select[Any]
+    if search.dialect == "postgresql":
+        inner = (
+            sa.select(sa.column(f"{kind}_id"))
+            .select_from(sa.table(f"search_{kind}"))
+            .where(sa.literal_column("document").op("@@")(sa.func.to_tsquery("simple", expr)))
+        )
+    else:
+        fts = sa.table(f"search_{kind}")
+        inner = (
+            sa.select(sa.literal_column("rowid"))
+            .select_from(fts)
+            .where(sa.literal_column(f"search_{kind}").op("MATCH")(expr))
+        )
+    return outer_id.in_(inner)
+
+
+def relevance(search: Search, kind: str, outer_id: sa.ColumnElement[Any]) -> sa.ColumnElement[float]:
+    """A score, higher for better matches: headline words weigh more than body words, quote text is all text."""
+    expr = sa.bindparam(None, search.expression, type_=sa.String)
+    if search.dialect == "postgresql":
+        return (
+            sa.select(sa.func.ts_rank(sa.literal_column("document"), sa.func.to_tsquery("simple", expr)))
+            .select_from(sa.table(f"search_{kind}"))
+            .where(sa.literal_column(f"{kind}_id") == outer_id)
+            .scalar_subquery()
+        )
+    weights = "4.0, 1.0" if kind == "article" else "1.0"
+    # bm25() is lower for better matches; negated so that both databases sort the same way.
+    return (
+        sa.select(-sa.literal_column(f"bm25(search_{kind}, {weights})"))
+        .select_from(sa.table(f"search_{kind}"))
+        .where(sa.literal_column(f"search_{kind}").op("MATCH")(expr), sa.literal_column("rowid") == outer_id)
+        .scalar_subquery()
+    )
+
+
+_WORD = re.compile(r"\w+")
+
+
+def trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams: each word padded with two spaces before and one after."""
+    grams: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def similarity(left: str, right: str) -> float:
+    a_, b_ = trigrams(left), trigrams(right)
+    return len(a_ & b_) / len(a_ | b_) if a_ and b_ else 0.0
+
+
+async def similar_entities(session: DbSession, text: str) -> dict[int, float]:
+    """Entities with a name or alias like `text`: containing it, starting with it, or spelt close to it.
+
+    The score is the best similarity of any of the entity's names.
+    """
+    key = name_key(text)
+    if not key:
+        raise InvalidParameter("q", "the query has no letters or digits")
+    n = entity_name_table
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    contains = n.c.norm.like(f"%{escaped}%", escape="\\")
+    if _dialect(session) == "postgresql":
+        rows = await session.execute(
+            sa.select(n.c.entity_id, sa.func.max(sa.func.similarity(n.c.norm, key)).label("score"))
+            .where(sa.or_(n.c.norm.op("%")(key), contains))
+            .group_by(n.c.entity_id)
+        )
+        return {int(row.entity_id): float(row.score) for row in rows}
+    # SQLite: candidates sharing a trigram with the query, scored as pg_trgm would score them.
+    grams = sorted({g for g in (key[i : i + 3] for i in range(len(key) - 2)) if " " not in g})
+    condition: sa.ColumnElement[bool] = contains
+    if grams:
+        expression = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+        matching = sa.text("SELECT rowid FROM search_entity_name WHERE search_entity_name MATCH :expr").bindparams(
+            expr=expression
+        )
+        condition = sa.or_(contains, sa.literal_column("entity_name.rowid").in_(matching))
+    scores: dict[int, float] = {}
+    for row in await session.execute(sa.select(n.c.entity_id, n.c.norm).where(condition)):
+        score = similarity(row.norm, key)
+        if score >= SIMILARITY or key in row.norm:
+            scores[row.entity_id] = max(scores.get(row.entity_id, 0.0), score)
+    return scores
