@@ -72,7 +72,8 @@ class PageParams:
 
 def page_params(
     sort: Annotated[
-        Sort, Query(description="`newest` first (default), `oldest` first, or `relevance` (with `q`; newest without one).")
+        Sort,
+        Query(description="`newest` first (default), `oldest` first, or `relevance` (with `q`; newest without one)."),
     ] = Sort.newest,
     cursor: Annotated[
         str | None,
