@@ -166,6 +166,10 @@ async def test_search_endpoint_groups_and_highlights(client: httpx.AsyncClient) 
     assert only["articles"] is None and only["entities"]["items"][0]["entity"]["slug"] == "haddad-samer"
     feed = await client.get("/v1/search", params={"q": "الموازنة", "format": "atom"})
     assert feed.headers["content-type"].startswith("application/atom+xml")
+    ninjs = await client.get("/v1/search", params={"q": "الموازنة"}, headers={"Accept": "application/ninjs+json"})
+    assert ninjs.headers["content-type"] == "application/json", "the grouped results are ours; ninjs by format="
+    ninjs = await client.get("/v1/search", params={"q": "الموازنة", "format": "ninjs"})
+    assert ninjs.headers["content-type"] == "application/ninjs+json" and ninjs.json()["items"]
 
 
 @pytest.mark.parametrize("q", ['"unbalanced', "-only", "((", "*", "OR", "a" * 501, "\x00x"])

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import ArticleFiltersDep
-from app.api.formats import FEED_RESPONSES, Format, render_list
+from app.api.formats import LIST_RESPONSES, Format, render_list
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.models import (
@@ -37,6 +37,7 @@ class Kind(StrEnum):
 
 class SearchFormat(StrEnum):
     json = "json"
+    ninjs = "ninjs"
     jsonfeed = "jsonfeed"
     atom = "atom"
 
@@ -88,7 +89,7 @@ def _more(request: Request, path: str, q: str, *, by_relevance: bool = True) -> 
     "/search",
     summary="Search articles, quotes and sources",
     response_model=SearchResults,
-    responses={**FEED_RESPONSES, **problem_responses(422, 503)},
+    responses={**LIST_RESPONSES, **problem_responses(422, 503)},
 )
 async def search_all(
     request: Request,
@@ -106,7 +107,8 @@ async def search_all(
     type: Annotated[list[Kind], Query(description="Which kinds of result; repeatable. Default: all three.")] = [],
     limit: Annotated[int, Query(ge=1, le=50, description="Results per kind, 1 to 50.")] = 5,
     format: Annotated[
-        SearchFormat | None, Query(description="json (default); jsonfeed or atom for the matching articles as a feed.")
+        SearchFormat | None,
+        Query(description="json (default); ninjs, jsonfeed or atom: the matching articles in that format."),
     ] = None,
 ) -> SearchResults | Response:
     """The most relevant articles (headline weighs more than body), quotes and sources for a query, with the
@@ -115,7 +117,7 @@ async def search_all(
     found = search.parse_query(q, request.app.state.db.dialect)
     kinds = set(type) or set(Kind)
     filters = replace(filters, search=found)
-    if format in (SearchFormat.jsonfeed, SearchFormat.atom):
+    if format in (SearchFormat.ninjs, SearchFormat.jsonfeed, SearchFormat.atom):
         items, cursor = await articles.list_articles(
             session, filters=filters, sort=Sort.relevance, cursor=None, limit=limit
         )

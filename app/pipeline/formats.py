@@ -538,6 +538,9 @@ def parse_ninjs(data: object, *, guid: str | None = None) -> ArticleCreate:
     origin["published_at"] = "firstcreated" if "firstcreated" in dates else "versioncreated"
     origin["updated_at"] = "versioncreated"
 
+    embargoed = _opt_str(doc, "embargoed", "")
+    embargo = _iso(embargoed, "embargoed") if embargoed else None
+
     status = _opt_str(doc, "pubstatus", "")
     if status is not None and status.strip().casefold() not in _STATUSES:
         raise FormatError("pubstatus", "expected usable, withheld or canceled")
@@ -585,6 +588,7 @@ def parse_ninjs(data: object, *, guid: str | None = None) -> ArticleCreate:
             "published_at": dates.get("firstcreated") or dates["versioncreated"],
             "updated_at": dates.get("versioncreated"),
             "status": _STATUSES[status.strip().casefold()] if status else ArticleStatus.usable,
+            "embargoed": embargo,
             "images": images,
             "provenance": _provenance(doc, agencies, credit.translator, origin),
             "entities": entities,

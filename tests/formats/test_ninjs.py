@@ -366,3 +366,13 @@ def test_is_deterministic_and_does_not_mutate_input() -> None:
     doc = copy.deepcopy(FULL)
     assert parse_ninjs(doc) == parse_ninjs(doc)
     assert doc == FULL
+
+
+def test_embargo_is_read() -> None:
+    doc = copy.deepcopy(FULL)
+    doc["embargoed"] = "2026-12-01T06:00:00+03:00"
+    assert parse_ninjs(doc).embargoed == datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    doc["embargoed"] = "soon"
+    with pytest.raises(FormatError) as caught:
+        parse_ninjs(doc)
+    assert caught.value.field == "embargoed"
