@@ -37,8 +37,8 @@ from app.services.common import (
     effective_sort,
     entity_ref,
     s,
+    search_join,
     section_ref,
-    sort_key,
 )
 from app.services.quotes import quotes_of_articles
 
@@ -126,12 +126,9 @@ async def list_articles(
 ) -> tuple[list[ArticleSummary], str | None]:
     """A page of summaries; `expand` (quotes, entities) adds them to each, two statements whatever the page size."""
     sort = effective_sort(sort, filters.search)
-    key = sort_key(sort, filters.search, "article", a.c.published_at, a.c.id)
-    stmt = (
-        sa.select(*_SUMMARY_COLUMNS, key.label("sort_key"))
-        .join(s, s.c.id == a.c.section_id)
-        .where(*article_conditions(filters))
-    )
+    stmt = sa.select(*_SUMMARY_COLUMNS).join(s, s.c.id == a.c.section_id).where(*article_conditions(filters))
+    stmt, key = search_join(stmt, sort, filters.search, "article", a.c.id, a.c.published_at)
+    stmt = stmt.add_columns(key.label("sort_key"))
     rows = (await session.execute(keyset(stmt, key, a.c.id, sort=sort, cursor=cursor, limit=limit))).all()
     more = len(rows) > limit
     rows = rows[:limit]

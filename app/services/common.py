@@ -20,7 +20,7 @@ from app.models import (
     section_table,
 )
 from app.pagination import Sort
-from app.services.search import Search, matches, relevance
+from app.services.search import Search, hits
 
 a = article_table
 s = section_table
@@ -82,8 +82,6 @@ def _mentions(entity_ids: Sequence[int]) -> sa.Exists:
 def article_conditions(f: ArticleFilters) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [a.c.status.in_([status.value for status in f.statuses])]
     conditions += f.view.conditions(datetime.now(UTC))
-    if f.search is not None:
-        conditions.append(matches(f.search, "article", a.c.id))
     if f.sections:
         conditions.append(_in_sections(f.sections))
     for column, low, high in (
@@ -157,10 +155,18 @@ def effective_sort(sort: Sort, search: Search | None) -> Sort:
     return Sort.newest if sort is Sort.relevance and search is None else sort
 
 
-def sort_key(
-    sort: Sort, search: Search | None, kind: str, time_col: sa.ColumnElement[Any], id_col: sa.ColumnElement[Any]
-) -> sa.ColumnElement[Any]:
-    """What a list is ordered by: publication time, or the search relevance (for `effective_sort`)."""
-    if sort is Sort.relevance and search is not None:
-        return relevance(search, kind, id_col)
-    return time_col
+def search_join(
+    stmt: sa.Select[Any],
+    sort: Sort,
+    search: Search | None,
+    kind: str,
+    id_col: sa.ColumnElement[Any],
+    time_col: sa.ColumnElement[Any],
+) -> tuple[sa.Select[Any], sa.ColumnElement[Any]]:
+    """Narrow a list to the search hits (if there is a query) and say what it is ordered by:
+    publication time, or relevance."""
+    if search is None:
+        return stmt, time_col
+    found = hits(search, kind, scored=sort is Sort.relevance)
+    stmt = stmt.join(found, found.c.id == id_col)
+    return stmt, (found.c.score if sort is Sort.relevance else time_col)

@@ -34,10 +34,10 @@ from app.services.common import (
     article_conditions,
     effective_sort,
     s,
+    search_join,
     section_ref,
-    sort_key,
 )
-from app.services.search import Search, matches
+from app.services.search import Search
 
 q = quote_table
 e = entity_table
@@ -126,12 +126,10 @@ async def list_quotes(
         stmt = stmt.where(q.c.speaker_id.in_(filters.speakers))
     if filters.kinds:
         stmt = stmt.where(q.c.kind.in_([kind.value for kind in filters.kinds]))
-    if filters.search is not None:
-        stmt = stmt.where(matches(filters.search, "quote", q.c.id))
     if filters.article_ids:
         stmt = stmt.where(a.c.public_id.in_(filters.article_ids))
     sort = effective_sort(sort, filters.search)
-    key = sort_key(sort, filters.search, "quote", a.c.published_at, q.c.id)
+    stmt, key = search_join(stmt, sort, filters.search, "quote", q.c.id, a.c.published_at)
     stmt = stmt.add_columns(key.label("sort_key"))
     rows = (await session.execute(keyset(stmt, key, q.c.id, sort=sort, cursor=cursor, limit=limit))).all()
     more = len(rows) > limit

@@ -118,43 +118,35 @@ async def index_article_quotes(session: DbSession, article_id: int, removed: Seq
 # --- asking them -------------------------------------------------------------------------
 
 
-def matches(search: Search, kind: str, outer_id: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
-    """`outer_id` is the id of an article (kind "article") or quote (kind "quote") the query matches."""
-    expr = sa.bindparam(None, search.expression, type_=sa.String)
-    inner: sa.Select[Any]
-    if search.dialect == "postgresql":
-        inner = (
-            sa.select(sa.column(f"{kind}_id"))
-            .select_from(sa.table(f"search_{kind}"))
-            .where(sa.literal_column("document").op("@@")(sa.func.to_tsquery("simple", expr)))
-        )
-    else:
-        fts = sa.table(f"search_{kind}")
-        inner = (
-            sa.select(sa.literal_column("rowid"))
-            .select_from(fts)
-            .where(sa.literal_column(f"search_{kind}").op("MATCH")(expr))
-        )
-    return outer_id.in_(inner)
+def hits(search: Search, kind: str, *, scored: bool) -> sa.Subquery:
+    """The articles or quotes (`kind`) the query matches, as (id, score): one pass over the index.
 
-
-def relevance(search: Search, kind: str, outer_id: sa.ColumnElement[Any]) -> sa.ColumnElement[float]:
-    """A score, higher for better matches: headline words weigh more than body words, quote text is all text."""
+    Lists join it and are driven by it, so that a rare word costs a few rows and a common one
+    never a scan of every story with the index probed for each. The score is higher for better
+    matches (headline words weigh more than body words) and computed only when asked for.
+    """
     expr = sa.bindparam(None, search.expression, type_=sa.String)
+    table = sa.table(f"search_{kind}")
     if search.dialect == "postgresql":
+        query = sa.func.to_tsquery("simple", expr)
+        document: sa.ColumnElement[Any] = sa.literal_column("document")
+        ranked: sa.ColumnElement[float] = sa.func.ts_rank(document, query) if scored else sa.literal(0.0)
         return (
-            sa.select(sa.func.ts_rank(sa.literal_column("document"), sa.func.to_tsquery("simple", expr)))
-            .select_from(sa.table(f"search_{kind}"))
-            .where(sa.literal_column(f"{kind}_id") == outer_id)
-            .scalar_subquery()
+            sa.select(sa.literal_column(f"{kind}_id").label("id"), ranked.label("score"))
+            .select_from(table)
+            .where(document.op("@@")(query))
+            .subquery("hits")
         )
     weights = "4.0, 1.0" if kind == "article" else "1.0"
-    # bm25() is lower for better matches; negated so that both databases sort the same way.
+    # bm25() is lower for better matches: negated so that both databases order alike.
+    score: sa.ColumnElement[float] = (
+        -sa.literal_column(f"bm25(search_{kind}, {weights})") if scored else sa.literal(0.0)
+    )
     return (
-        sa.select(-sa.literal_column(f"bm25(search_{kind}, {weights})"))
-        .select_from(sa.table(f"search_{kind}"))
-        .where(sa.literal_column(f"search_{kind}").op("MATCH")(expr), sa.literal_column("rowid") == outer_id)
-        .scalar_subquery()
+        sa.select(sa.literal_column("rowid").label("id"), score.label("score"))
+        .select_from(table)
+        .where(sa.literal_column(f"search_{kind}").op("MATCH")(expr))
+        .subquery("hits")
     )
 
 

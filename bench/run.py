@@ -1,0 +1,255 @@
+"""The performance harness: the same load on FastAPI's own ceiling and on our endpoints, as ratios.
+
+    python -m bench.run [--quick] [--articles 100000] [--postgres postgresql://user@host/db]
+
+Loads the generated corpus (bench/corpus.py), then for each database starts the
+API with uvicorn (2 workers) on loopback and drives it with wrk (Debian's `wrk`
+package; a small Python load generator stands in when wrk is missing), bounded in
+time. In the same run it measures a bare FastAPI app returning a fixed 2 KB body
+on the same server and worker count: the ceiling. Prints req/s, p50 and p99 per
+endpoint and the ratio to the ceiling, the median of 3 runs (1 with --quick).
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from app.db import create_sync_engine
+from bench.corpus import load
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Figure:
+    rps: float
+    p50: float
+    p99: float
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """uvicorn in a child process, on loopback, stopped on exit."""
+
+    def __init__(self, target: list[str], env: dict[str, str], workers: int) -> None:
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                *target,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz" if "app.main" in target[0] else self.url).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the server did not start")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the largest worker."""
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        sizes = []
+        for pid in children.split():
+            status = Path(f"/proc/{pid}/status")
+            if status.exists():
+                match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
+                if match:
+                    sizes.append(int(match.group(1)) / 1024)
+        return max(sizes, default=0.0)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, *, seconds: int, connections: int, headers: dict[str, str]) -> Figure:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    return Figure(rps, p50, p99)
+
+
+async def _python_load(url: str, seconds: int, connections: int, headers: dict[str, str]) -> Figure:
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(headers=headers, limits=httpx.Limits(max_connections=connections)) as client:
+
+        async def worker() -> None:
+            while time.monotonic() < deadline:
+                start = time.perf_counter()
+                await client.get(url)
+                latencies.append((time.perf_counter() - start) * 1000)
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.monotonic() - started
+    latencies.sort()
+    return Figure(len(latencies) / elapsed, statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1])
+
+
+def drive(url: str, *, seconds: int, connections: int, headers: dict[str, str] | None = None) -> Figure:
+    if shutil.which("wrk"):
+        return wrk(url, seconds=seconds, connections=connections, headers=headers or {})
+    return asyncio.run(_python_load(url, seconds, connections, headers or {}))
+
+
+def _targets(database_url: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """The requests to measure, with ids taken from the loaded corpus."""
+    engine = create_sync_engine(database_url)
+    with engine.connect() as conn:
+        article = conn.execute(
+            sa.text(
+                "SELECT a.public_id FROM article a JOIN quote q ON q.article_id = a.id GROUP BY a.public_id "
+                "HAVING count(*) >= 10 ORDER BY a.public_id LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return {
+        "article list, section": ("/v1/articles?section=economy", {}),
+        "article list, entity": ("/v1/articles?entity=1", {}),
+        "quote list, speaker": ("/v1/quotes?speaker=1", {}),
+        "one article + quotes": (f"/v1/articles/{article}", {}),
+        "search, two words": (
+            "/v1/articles?q=%D8%A7%D9%84%D9%85%D8%A7%D9%84%D9%8A%D8%A9%20%D9%82%D9%85%D8%B1%D8%B3%D8%AA%D8%A7%D9%86"
+            "&section=economy",
+            {},
+        ),
+        "conditional GET, 304": ("/v1/articles?section=economy", {"If-None-Match": "<etag>"}),
+    }
+
+
+def measure(database_url: str, *, runs: int, seconds: int, connections: int) -> tuple[dict[str, Figure], float]:
+    env = {
+        "DATABASE_URL": database_url,
+        "LOAD_DEMO": "false",
+        "RATE_LIMIT": "1000000000/minute",
+        "ANONYMOUS_RATE_LIMIT": "1000000000/minute",
+        "LOG_LEVEL": "warning",
+    }
+    server = Server(["app.main:create_app", "--factory"], env, workers=2)
+    results: dict[str, Figure] = {}
+    try:
+        for name, (path, headers) in _targets(database_url).items():
+            if headers.get("If-None-Match") == "<etag>":
+                headers = {"If-None-Match": httpx.get(server.url + path).headers["etag"]}
+            figures = [
+                drive(server.url + path, seconds=seconds, connections=connections, headers=headers) for _ in range(runs)
+            ]
+            results[name] = sorted(figures, key=lambda f: f.rps)[len(figures) // 2]
+        return results, server.rss_mb()
+    finally:
+        server.stop()
+
+
+def ceiling(*, runs: int, seconds: int, connections: int) -> Figure:
+    server = Server(["bench.ceiling:app"], {}, workers=2)
+    try:
+        figures = [drive(server.url + "/", seconds=seconds, connections=connections) for _ in range(runs)]
+        return sorted(figures, key=lambda f: f.rps)[len(figures) // 2]
+    finally:
+        server.stop()
+
+
+def report(label: str, base: Figure, results: dict[str, Figure], rss: float) -> str:
+    lines = [
+        f"\n{label}",
+        f"{'endpoint':26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}",
+        f"{'ceiling (fixed 2 KB)':26} {base.rps:9.0f} {base.p50:8.2f} {base.p99:8.2f} {1:7.0%}",
+    ]
+    for name, figure in results.items():
+        lines.append(f"{name:26} {figure.rps:9.0f} {figure.p50:8.2f} {figure.p99:8.2f} {figure.rps / base.rps:7.1%}")
+    lines.append(f"largest worker RSS after the run: {rss:.0f} MB")
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a small corpus, one short run each (under a minute)")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--entities", type=int, default=20_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL; a scratch database is created and dropped")
+    args = parser.parse_args()
+    runs, seconds = (1, 2) if args.quick else (3, args.seconds)
+    articles, entities = (2_000, 500) if args.quick else (args.articles, args.entities)
+    base = ceiling(runs=runs, seconds=seconds, connections=args.connections)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        print("sqlite corpus:", load(url, articles=articles, entities=entities))
+        results, rss = measure(url, runs=runs, seconds=seconds, connections=args.connections)
+        report(f"SQLite, {articles} stories, 2 workers, {args.connections} connections", base, results, rss)
+    if args.postgres:
+        server = make_url(args.postgres)
+        name = f"wire_bench_{uuid.uuid4().hex[:8]}"
+        conninfo = server.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = server.set(database=name).render_as_string(hide_password=False)
+            print("postgresql corpus:", load(url, articles=articles, entities=entities))
+            results, rss = measure(url, runs=runs, seconds=seconds, connections=args.connections)
+            report(f"PostgreSQL, {articles} stories, 2 workers, {args.connections} connections", base, results, rss)
+        finally:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
