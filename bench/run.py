@@ -123,9 +123,11 @@ def wrk(url: str, *, seconds: int, connections: int, headers: dict[str, str]) ->
     if "Non-2xx" in out and "If-None-Match" not in headers:
         raise RuntimeError(f"{url} answered errors under load:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    return Figure(rps, p50, p99)
+    p50, p99 = re.search(r"^\s+50%\s+(\S+)$", out, re.M), re.search(r"^\s+99%\s+(\S+)$", out, re.M)
+    if p50 is None or p99 is None:
+        # No request finished within wrk's timeout: there is no distribution to read.
+        return Figure(rps, float("nan"), float("nan"))
+    return Figure(rps, _ms(p50.group(1)), _ms(p99.group(1)))
 
 
 async def _python_load(url: str, seconds: int, connections: int, headers: dict[str, str]) -> Figure:

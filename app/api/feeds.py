@@ -1,6 +1,7 @@
 """Feeds for feed readers and CMS imports: a section's or an entity's stories as JSON Feed or Atom."""
 
 from dataclasses import replace
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -42,81 +43,55 @@ async def _feed(
     return rendered
 
 
-async def _section_title(session: SessionDep, slug: str) -> str:
+class FeedType(StrEnum):
+    json = "json"
+    atom = "atom"
+
+
+_FORMATS = {FeedType.json: Format.jsonfeed, FeedType.atom: Format.atom}
+FeedTypePath = Annotated[FeedType, Path(description="json for JSON Feed 1.1, atom for Atom 1.0.")]
+
+
+@router.get(
+    "/sections/{slug}/feed.{kind}",
+    summary="A section as JSON Feed or Atom",
+    response_class=Response,
+    responses=_RESPONSES,
+)
+async def section_feed(
+    request: Request,
+    slug: SlugPath,
+    kind: FeedTypePath,
+    session: SessionDep,
+    filters: ArticleFiltersDep,
+    cursor: FeedCursor = None,
+    limit: FeedLimit = DEFAULT_LIMIT,
+) -> Response:
+    """The section's newest stories (children included): `feed.json` as JSON Feed 1.1, `feed.atom` as
+    Atom 1.0, where killed stories appear as RFC 6721 deleted entries. Takes the article list's filters."""
     section = await sections.get_section(session, slug)
-    return f"{section.name_ar} · {section.name_en}"
+    title = f"{section.name_ar} · {section.name_en}"
+    return await _feed(request, session, replace(filters, sections=[slug]), _FORMATS[kind], title, cursor, limit)
 
 
 @router.get(
-    "/sections/{slug}/feed.json", summary="A section as JSON Feed", response_class=Response, responses=_RESPONSES
+    "/entities/{entity_id}/feed.{kind}",
+    summary="An entity's stories as JSON Feed or Atom",
+    response_class=Response,
+    responses=_RESPONSES,
 )
-async def section_json_feed(
+async def entity_feed(
     request: Request,
-    slug: SlugPath,
+    entity_id: EntityPath,
+    kind: FeedTypePath,
     session: SessionDep,
     filters: ArticleFiltersDep,
     cursor: FeedCursor = None,
     limit: FeedLimit = DEFAULT_LIMIT,
 ) -> Response:
-    """The section's newest stories (children included) as JSON Feed 1.1; takes the article list's filters."""
-    title = await _section_title(session, slug)
-    return await _feed(request, session, replace(filters, sections=[slug]), Format.jsonfeed, title, cursor, limit)
-
-
-@router.get("/sections/{slug}/feed.atom", summary="A section as Atom", response_class=Response, responses=_RESPONSES)
-async def section_atom_feed(
-    request: Request,
-    slug: SlugPath,
-    session: SessionDep,
-    filters: ArticleFiltersDep,
-    cursor: FeedCursor = None,
-    limit: FeedLimit = DEFAULT_LIMIT,
-) -> Response:
-    """The section's newest stories as Atom 1.0; killed stories appear as RFC 6721 deleted entries."""
-    title = await _section_title(session, slug)
-    return await _feed(request, session, replace(filters, sections=[slug]), Format.atom, title, cursor, limit)
-
-
-async def _entity_title(session: SessionDep, entity_id: int) -> str:
+    """Stories that mention the entity, newest first: `feed.json` as JSON Feed 1.1, `feed.atom` as Atom 1.0
+    with tombstones for killed stories. Takes the article list's filters."""
     entity = await entities.get_entity(session, entity_id)
-    return " · ".join(name for name in (entity.name_ar, entity.name_en) if name)
-
-
-@router.get(
-    "/entities/{entity_id}/feed.json",
-    summary="An entity's stories as JSON Feed",
-    response_class=Response,
-    responses=_RESPONSES,
-)
-async def entity_json_feed(
-    request: Request,
-    entity_id: EntityPath,
-    session: SessionDep,
-    filters: ArticleFiltersDep,
-    cursor: FeedCursor = None,
-    limit: FeedLimit = DEFAULT_LIMIT,
-) -> Response:
-    """Stories that mention the entity, newest first, as JSON Feed 1.1."""
-    title = await _entity_title(session, entity_id)
+    title = " · ".join(name for name in (entity.name_ar, entity.name_en) if name)
     filters = replace(filters, mentions_entity=entity_id)
-    return await _feed(request, session, filters, Format.jsonfeed, title, cursor, limit)
-
-
-@router.get(
-    "/entities/{entity_id}/feed.atom",
-    summary="An entity's stories as Atom",
-    response_class=Response,
-    responses=_RESPONSES,
-)
-async def entity_atom_feed(
-    request: Request,
-    entity_id: EntityPath,
-    session: SessionDep,
-    filters: ArticleFiltersDep,
-    cursor: FeedCursor = None,
-    limit: FeedLimit = DEFAULT_LIMIT,
-) -> Response:
-    """Stories that mention the entity, newest first, as Atom 1.0 with tombstones for killed ones."""
-    title = await _entity_title(session, entity_id)
-    filters = replace(filters, mentions_entity=entity_id)
-    return await _feed(request, session, filters, Format.atom, title, cursor, limit)
+    return await _feed(request, session, filters, _FORMATS[kind], title, cursor, limit)
