@@ -47,6 +47,10 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+_GATE_ANSWERS = {
+    "401": "An unknown or revoked API key (or none, where reading requires one).",
+    "429": "Over the quota: see the RateLimit headers and Retry-After.",
+}
 _SPARSE_ITEM = {"type": "object", "description": "Only the fields named in `fields`."}
 
 
@@ -74,7 +78,7 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
     )
-    for path in schema["paths"].values():
+    for url, path in schema["paths"].items():
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
@@ -82,6 +86,15 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
                     response["content"] = {errors.PROBLEM_MEDIA_TYPE: content["application/json"]}
             if any(p["name"] == "fields" for p in operation.get("parameters", [])):
                 _allow_sparse(operation)
+            # The gate answers these before any route under /v1 runs.
+            for status, description in _GATE_ANSWERS.items() if url.startswith("/v1/") else ():
+                operation["responses"].setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {errors.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    },
+                )
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
