@@ -2,13 +2,12 @@ import asyncio
 import time
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 
 from app.api.deps import ViewDep
 from app.db import Database, transaction
 from app.errors import problem_responses
-from app.models import ChangeObject, ChangePage, ChangePublic, section_table
+from app.models import ChangeObject, ChangePage, ChangePublic
 from app.pagination import cursor_id, decode_cursor, encode_cursor
 from app.services import changes
 
@@ -16,14 +15,6 @@ router = APIRouter(tags=["changes"])
 
 _ORDER = "changes"
 _URLS = {ChangeObject.article: "/v1/articles/", ChangeObject.quote: "/v1/quotes/", ChangeObject.entity: "/v1/entities/"}
-
-
-async def _section_ids(db: Database, slugs: list[str]) -> list[int]:
-    s = section_table
-    async with transaction(db) as session:
-        chosen = sa.select(s.c.id).where(s.c.slug.in_(slugs))
-        rows = await session.execute(sa.select(s.c.id).where(sa.or_(s.c.id.in_(chosen), s.c.parent_id.in_(chosen))))
-        return [row.id for row in rows]
 
 
 @router.get("/changes", summary="Follow every change", responses=problem_responses(422, 503))
@@ -44,12 +35,11 @@ async def list_changes(
     last `next_cursor`: cursors never expire."""
     after = cursor_id(decode_cursor(cursor, _ORDER, 1)[0]) if cursor else 0
     db: Database = request.app.state.db
-    sections = await _section_ids(db, list(view.sections)) if view.sections is not None else None
     deadline = time.monotonic() + min(wait, request.app.state.settings.long_poll_max)
     while True:
         # A fresh transaction each time: a snapshot taken before a commit would never see it.
         async with transaction(db) as session:
-            rows = await changes.read(session, after=after, limit=limit, section_ids=sections)
+            rows = await changes.read(session, after=after, limit=limit, sections=view.sections)
         if rows or time.monotonic() >= deadline:
             break
         await asyncio.sleep(0.5)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app.db import DbSession
 from app.models import ChangeAction, ChangeObject, change_table
+from app.services.common import section_ids
 
 c = change_table
 # Any fixed number: the lock only has to be the same for every writer.
@@ -72,9 +73,9 @@ async def changed_since(session: DbSession, object: ChangeObject, object_ids: Se
     return found.first() is not None
 
 
-async def read(session: DbSession, *, after: int, limit: int, section_ids: Sequence[int] | None) -> list[Any]:
-    """Changes after number `after`, oldest first; a key limited to sections sees only theirs (and entities)."""
+async def read(session: DbSession, *, after: int, limit: int, sections: Sequence[str] | None) -> list[Any]:
+    """Changes after number `after`, oldest first; a key licensed for sections sees only theirs (and entities)."""
     stmt = sa.select(c).where(c.c.seq > after).order_by(c.c.seq).limit(limit)
-    if section_ids is not None:
-        stmt = stmt.where(sa.or_(c.c.section_id.is_(None), c.c.section_id.in_(list(section_ids))))
+    if sections is not None:
+        stmt = stmt.where(sa.or_(c.c.section_id.is_(None), c.c.section_id.in_(section_ids(sections))))
     return list((await session.execute(stmt)).all())

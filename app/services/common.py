@@ -69,10 +69,14 @@ class View:
         return conditions
 
 
-def _in_sections(slugs: Sequence[str]) -> sa.ColumnElement[bool]:
-    # A parent section includes its children: sports lists football too.
+def section_ids(slugs: Sequence[str]) -> sa.Select[Any]:
+    """The ids of these sections and of their children: sports includes football."""
     chosen = sa.select(s.c.id).where(s.c.slug.in_(list(slugs)))
-    return a.c.section_id.in_(sa.select(s.c.id).where(sa.or_(s.c.id.in_(chosen), s.c.parent_id.in_(chosen))))
+    return sa.select(s.c.id).where(sa.or_(s.c.id.in_(chosen), s.c.parent_id.in_(chosen)))
+
+
+def _in_sections(slugs: Sequence[str]) -> sa.ColumnElement[bool]:
+    return a.c.section_id.in_(section_ids(slugs))
 
 
 def _mentions(entity_ids: Sequence[int]) -> sa.Exists:
