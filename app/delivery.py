@@ -166,16 +166,9 @@ class Gate:
         request = Request(scope)
         try:
             await self._handle(request, scope, receive, send)
-        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError, OSError) as exc:
-            log.warning("database unavailable at the gate: %s", exc)
-            await errors.problem(
-                request,
-                status=503,
-                slug="service-unavailable",
-                title="Service unavailable",
-                detail="The database is unavailable; retry shortly.",
-                headers={"Retry-After": "5"},
-            )(scope, receive, send)
+        except errors.DATABASE_ERRORS as exc:
+            # The gate runs outside the app's exception handlers: it answers as they would.
+            await (await errors.database_unavailable(request, exc))(scope, receive, send)
 
     async def _handle(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
         db: Database = self.fastapi.state.db

@@ -89,12 +89,6 @@ class Forbidden(AppError):
     title = "Forbidden"
 
 
-class Conflict(AppError):
-    status = 409
-    slug = "conflict"
-    title = "Conflict"
-
-
 class PreconditionFailed(AppError):
     status = 412
     slug = "precondition-failed"
@@ -142,12 +136,6 @@ class MovedPermanently(AppError):
 
     def __init__(self, detail: str, location: str) -> None:
         super().__init__(detail, headers={"Location": location})
-
-
-class ServiceUnavailable(AppError):
-    status = 503
-    slug = "service-unavailable"
-    title = "Service unavailable"
 
 
 _HTTP_TITLES = {
@@ -198,7 +186,6 @@ def _items(errors: Sequence[Any]) -> list[ProblemItem]:
 
 async def _app_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, AppError)
-    headers = {**exc.headers, **({"Retry-After": "5"} if exc.status == 503 else {})}
     return problem(
         request,
         status=exc.status,
@@ -206,7 +193,7 @@ async def _app_error(request: Request, exc: Exception) -> ProblemResponse:
         title=exc.title,
         detail=exc.detail,
         errors=exc.errors,
-        headers=headers,
+        headers=exc.headers,
     )
 
 
@@ -253,7 +240,11 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-async def _database_unavailable(request: Request, exc: Exception) -> ProblemResponse:
+# A lost connection, an unreachable server or an exhausted pool is the database's trouble, not a bug.
+DATABASE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError, OSError)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> ProblemResponse:
     log.warning("database unavailable: %s", exc)
     return problem(
         request,
@@ -280,11 +271,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    # A lost connection or an exhausted pool is the database's trouble, not a bug.
-    app.add_exception_handler(sa.exc.OperationalError, _database_unavailable)
-    app.add_exception_handler(sa.exc.InterfaceError, _database_unavailable)
-    app.add_exception_handler(sa.exc.TimeoutError, _database_unavailable)
-    app.add_exception_handler(OSError, _database_unavailable)  # refused, unreachable, unknown host
+    for error in DATABASE_ERRORS:
+        app.add_exception_handler(error, database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -114,9 +114,10 @@ async def search_all(
     """The most relevant articles (headline weighs more than body), quotes and sources for a query, with the
     matching excerpts and their offsets. Article filters (section, dates, language, entity…) narrow articles
     and quotes. Each kind links to its full list, sorted by relevance and paged by cursor."""
-    found = search.parse_query(q, request.app.state.db.dialect)
+    # The article filters already read `q` (required here): parsed once, for the database in use.
+    found = filters.search
+    assert found is not None
     kinds = set(type) or set(Kind)
-    filters = replace(filters, search=found)
     if format in (SearchFormat.ninjs, SearchFormat.jsonfeed, SearchFormat.atom):
         items, cursor = await articles.list_articles(
             session, filters=filters, sort=Sort.relevance, cursor=None, limit=limit
