@@ -49,6 +49,16 @@ class Settings(BaseSettings):
         default="public, max-age=86400, stale-while-revalidate=604800",
         description="Cache-Control of a story's numbered versions, which no longer change.",
     )
+    validators_ttl: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long a process reuses the last change number for ETags, seconds. Writes through this "
+        "process are seen at once; writes elsewhere within this time.",
+    )
+    response_cache_mb: int = Field(
+        default=64, ge=0, le=4096, description="Memory per process for 200 answers kept by ETag (0 turns it off)."
+    )
     long_poll_max: int = Field(default=30, ge=0, le=300, description="Longest `wait` on the change feed, seconds.")
     public_url: str = Field(
         default="", description="Base URL partners reach the API at, for links in feeds (default: from the request)."

@@ -19,11 +19,11 @@ from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 import brotli  # type: ignore[import-untyped]
-import sqlalchemy as sa
+from cachetools import LRUCache
 from fastapi import FastAPI
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
@@ -32,8 +32,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import errors
 from app.config import Settings
 from app.db import Database, transaction
-from app.models import article_table
-from app.services.changes import last_change
+from app.models import utcnow
+from app.services.changes import State, current_state
 from app.services.keys import KeyInfo, add_usage, authenticate
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,67 @@ class Usage:
             await self.flush(db)
 
 
+class Freshness:
+    """The state ETags are made from, read at most once per `ttl` seconds by each process.
+
+    Every GET needs it, so it is the one statement every GET would otherwise pay. Writes through
+    this process reset it at once; writes by other processes show within `ttl`, as they would
+    behind any HTTP cache.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._state: State | None = None
+        self._until = 0.0
+        self._generation = 0
+
+    def invalidate(self) -> None:
+        self._state = None
+        self._generation += 1
+
+    async def read(self, db: Database, *, again: bool = False) -> State:
+        if not again and self._state is not None and self._until > time.monotonic():
+            return self._state
+        generation = self._generation
+        async with transaction(db) as session:
+            state = await current_state(session, utcnow())
+        # A write that finished while this read was under way may not be in it: do not keep it then.
+        if generation == self._generation:
+            self._state, self._until = state, time.monotonic() + self.ttl
+        return state
+
+
+@dataclass(frozen=True)
+class Kept:
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class Responses:
+    """200 answers by strong ETag: the same state and the same request give the same bytes.
+
+    A write makes new tags (they carry the change number), so nothing here is ever stale; old
+    entries simply stop being asked for and age out. The caller's scopes are part of the key,
+    so an answer is never handed to a caller who could not have had it from the route.
+    """
+
+    _QUOTA_HEADERS = (b"ratelimit", b"ratelimit-policy")
+
+    def __init__(self, megabytes: int) -> None:
+        size = megabytes * 2**20
+        self.largest = size // 16
+        self.kept: LRUCache[tuple[str, tuple[str, ...]], Kept] | None = (
+            LRUCache(maxsize=size, getsizeof=lambda kept: len(kept.body) + 1024) if size else None
+        )
+
+    def get(self, key: tuple[str, tuple[str, ...]]) -> Kept | None:
+        return self.kept.get(key) if self.kept is not None else None
+
+    def keep(self, key: tuple[str, tuple[str, ...]], headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        if self.kept is not None and len(body) <= self.largest:
+            self.kept[key] = Kept([h for h in headers if h[0].lower() not in self._QUOTA_HEADERS], body)
+
+
 def limiter_storage(settings: Settings) -> Storage:
     """In memory by default; Redis when configured, so that every API process shares one quota."""
     if settings.redis_url:
@@ -136,15 +197,23 @@ def limiter_storage(settings: Settings) -> Storage:
     return MemoryStorage()
 
 
+def _no_cache(headers: Headers) -> bool:
+    """`Cache-Control: no-cache` asks for an answer made afresh (RFC 9111 5.2.1.4): our caches stay out of it."""
+    return "no-cache" in headers.get("cache-control", "")
+
+
 class Gate:
     def __init__(self, app: ASGIApp, fastapi: FastAPI, settings: Settings) -> None:
         self.app = app
         self.fastapi = fastapi
         self.settings = settings
-        self.limiter = MovingWindowRateLimiter(limiter_storage(settings))
+        # A sliding window counter costs the same whatever the quota (a moving window keeps every hit).
+        self.limiter = SlidingWindowCounterRateLimiter(limiter_storage(settings))
         self.default_limit = parse(settings.rate_limit)
         self.anonymous_limit = parse(settings.anonymous_rate_limit)
         self.keys: dict[str, tuple[float, KeyInfo | None]] = {}
+        self.freshness = Freshness(settings.validators_ttl)
+        self.responses = Responses(settings.response_cache_mb)
 
     async def _key(self, db: Database, raw: str) -> KeyInfo | None:
         # A short cache spares a lookup per request; a revoked key is refused within seconds.
@@ -218,58 +287,83 @@ class Gate:
             # Answered from the validators: nothing counted, but the quota is still reported.
             await self._not_modified(validators, await self._quota_headers(limit, identity, policy), send)
             return
+        kept_as = None
+        if validators and request.method == "GET" and not _no_cache(request.headers):
+            kept_as = (validators[0], tuple(sorted(key.scopes)) if key else ())
+        if kept_as and (kept := self.responses.get(kept_as)):
+            await self._count(limit, identity, key)
+            answer = MutableHeaders(raw=list(kept.headers))
+            answer.update(await self._quota_headers(limit, identity, policy))
+            await send({"type": "http.response.start", "status": 200, "headers": answer.raw})
+            await send({"type": "http.response.body", "body": kept.body})
+            return
+
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
+        start: list[tuple[bytes, bytes]] | None = None
+        chunks: list[bytes] = []
 
         async def respond(message: Message) -> None:
+            nonlocal start
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 if status != 304:
-                    await self.limiter.hit(limit, identity)
-                    if key is not None:
-                        self.fastapi.state.usage.count(key.id)
-                for name, value in (await self._quota_headers(limit, identity, policy)).items():
-                    headers[name] = value
+                    await self._count(limit, identity, key)
+                headers.update(await self._quota_headers(limit, identity, policy))
                 if validators and status == 200:
                     self._cache_headers(headers, *validators)
+                    # A copy: Compress, further out, rewrites these headers for its encoding.
+                    start = list(headers.raw)
+                if writes:
+                    # Before the client can see the answer and ask again.
+                    self.freshness.invalidate()
+            elif message["type"] == "http.response.body" and start is not None and kept_as is not None:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    self.responses.keep(kept_as, start, b"".join(chunks))
             await send(message)
 
-        await self.app(scope, receive, respond)
+        try:
+            await self.app(scope, receive, respond)
+        finally:
+            if writes:
+                # And after the transaction has certainly ended.
+                self.freshness.invalidate()
+
+    async def _count(self, limit: RateLimitItem, identity: str, key: KeyInfo | None) -> None:
+        await self.limiter.hit(limit, identity)
+        if key is not None:
+            self.fastapi.state.usage.count(key.id)
 
     def _cacheable(self, request: Request) -> bool:
-        if request.method not in ("GET", "HEAD") or not request.url.path.startswith("/v1/"):
+        path = request.url.path
+        # Key usage is not in the change log, so its state has no change number to tag it with.
+        if request.method not in ("GET", "HEAD") or not path.startswith("/v1/") or path.startswith("/v1/admin/"):
             return False
         # A long poll answers when something changes: it cannot be answered from the validators in advance.
-        return not (request.url.path == "/v1/changes" and request.query_params.get("wait", "0") not in ("", "0"))
+        return not (path == "/v1/changes" and request.query_params.get("wait", "0") not in ("", "0"))
 
     async def _validators(self, db: Database, request: Request, caller: Caller) -> tuple[str, datetime | None]:
         """A strong ETag from the last change, the request and the caller's view; Last-Modified from its time.
 
         The same state and the same request give the same bytes, so the tag is known before the route runs.
         """
-        async with transaction(db) as session:
-            seq, at = await last_change(session)
-            lifted = None
-            if caller.partner:
-                # An embargo lifting changes what partners see without any change being logged.
-                lifted = (
-                    await session.execute(
-                        sa.select(sa.func.max(article_table.c.embargoed_until)).where(
-                            article_table.c.embargoed_until <= datetime.now(UTC)
-                        )
-                    )
-                ).scalar_one_or_none()
+        state = await self.freshness.read(db, again=_no_cache(request.headers))
         query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
         parts = [
             REPRESENTATION,
-            str(seq),
+            str(state.seq),
+            # Links in bodies and headers are absolute: the host they are made from is part of the bytes.
+            self.settings.public_url or str(request.base_url),
             request.url.path,
             query,
-            request.headers.get("accept", ""),
+            # No Accept means the same as */* (RFC 9110): both must share one tag.
+            request.headers.get("accept") or "*/*",
             caller.view(),
-            str(lifted),
+            str(state.lifted if caller.partner else None),
         ]
         digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
-        return f'"{seq}.{digest}"', at
+        return f'"{state.seq}.{digest}"', state.at
 
     def _fresh(self, request: Request, etag: str, at: datetime | None) -> bool:
         if none_match := request.headers.get("if-none-match"):
@@ -335,16 +429,35 @@ def _encoding(accept: str) -> str | None:
 
 
 class Compress:
-    """Brotli or gzip for bodies worth it; each encoding gets its own ETag, and Vary says why."""
+    """Brotli or gzip for bodies worth it; each encoding gets its own ETag, and Vary says why.
 
-    def __init__(self, app: ASGIApp) -> None:
+    A strong ETag names the exact bytes, so a body compressed once under a tag is kept and reused.
+    """
+
+    def __init__(self, app: ASGIApp, megabytes: int = 16) -> None:
         self.app = app
+        self.compressed: LRUCache[tuple[str, str], bytes] | None = (
+            LRUCache(maxsize=megabytes * 2**20, getsizeof=lambda body: len(body) + 128) if megabytes else None
+        )
+
+    def _compress(self, body: bytes, encoding: str, etag: str | None) -> bytes:
+        if etag is None or self.compressed is None:
+            return brotli.compress(body, quality=4) if encoding == "br" else gzip.compress(body, compresslevel=6)
+        done = self.compressed.get((etag, encoding))
+        if done is None:
+            done = self.compressed[(etag, encoding)] = self._compress(body, encoding, None)
+        return done
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        encoding = _encoding(Headers(scope=scope).get("accept-encoding", "")) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Headers(scope=scope)
+        encoding = _encoding(request.get("accept-encoding", ""))
         if encoding is None:
             await self.app(scope, receive, send)
             return
+        keep = not _no_cache(request)
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -365,7 +478,7 @@ class Compress:
             headers = MutableHeaders(scope=start)
             kind = headers.get("content-type", "")
             if len(body) >= _MIN_SIZE and "content-encoding" not in headers and kind.startswith(_COMPRESSIBLE):
-                body = brotli.compress(body, quality=4) if encoding == "br" else gzip.compress(body, compresslevel=6)
+                body = self._compress(body, encoding, headers.get("etag") if keep else None)
                 headers["Content-Encoding"] = encoding
                 headers["Content-Length"] = str(len(body))
             # Marked whenever an encoding was negotiated, compressed or not: a 304 cannot know whether its

@@ -166,7 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost last: CORS answers preflights, Compress sees final bodies, the gate runs before any route.
     app.add_middleware(Gate, fastapi=app, settings=settings)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(Compress)
+    app.add_middleware(Compress, megabytes=settings.response_cache_mb // 4)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

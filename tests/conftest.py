@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
@@ -162,3 +163,19 @@ async def editor_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     key = await make_key(app, Scope.ingest, name="desk reader")
     async with client_for(app, **{"X-API-Key": key}) as http:
         yield http
+
+
+@contextmanager
+def count_statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL statements the app sends while the block runs."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.state.db.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

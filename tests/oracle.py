@@ -56,14 +56,20 @@ def in_range(when: datetime, low: datetime | None, high: datetime | None) -> boo
     return (low is None or when >= low) and (high is None or when < high)
 
 
-async def collect(client: httpx.AsyncClient, path: str, params: Any = None) -> list[dict[str, Any]]:
+# Asks for an answer made afresh, past the service's response cache.
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+async def collect(
+    client: httpx.AsyncClient, path: str, params: Any = None, headers: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Every item of a list, following next_cursor to the end."""
     items: list[dict[str, Any]] = []
     query: Query = list(httpx.QueryParams(params or {}).multi_items())
     cursor = None
     for _ in range(1000):
         page_query: Query = query + ([("cursor", cursor)] if cursor else [])
-        response = await client.get(path, params=page_query)
+        response = await client.get(path, params=page_query, headers=headers)
         assert response.status_code == 200, response.text
         body = response.json()
         items.extend(body["items"])

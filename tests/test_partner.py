@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from app.feeds import ATOM_NS, TOMBSTONE_NS
 from app.models import Scope
-from tests.conftest import Database, client_for, make_key, running_app
+from tests.conftest import Database, client_for, count_statements, make_key, running_app
 from tests.test_ingest import send, story
 
 pytestmark = pytest.mark.asyncio
@@ -167,6 +167,41 @@ async def test_polling_with_304s_costs_nothing(editor: httpx.AsyncClient, partne
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     item = await partner.get(f"/v1/articles/{changed.json()['items'][0]['id']}")
     assert (await partner.get(item.url, headers={"If-None-Match": item.headers["etag"]})).status_code == 304
+
+
+async def test_answers_are_kept_by_etag_until_something_changes(write_database: Database) -> None:
+    async with (
+        running_app(write_database, validators_ttl=60) as app,
+        running_app(write_database) as elsewhere,
+        client_for(app) as reader,
+    ):
+        ours = {"X-API-Key": await make_key(app, Scope.ingest, name="desk here")}
+        theirs = {"X-API-Key": await make_key(elsewhere, Scope.ingest, name="desk elsewhere")}
+        async with client_for(app, **ours) as editor, client_for(elsewhere, **theirs) as other_editor:
+            created = await send(editor, story(guid=f"urn:test:kept:{uuid.uuid4().hex[:6]}"))
+            url = f"/v1/articles/{created.json()['id']}"
+            first = await reader.get(url)
+            with count_statements(app) as statements:
+                again = await reader.get(url)
+            assert statements == [], "the same request in the same state is answered from memory"
+            assert again.status_code == 200 and again.content == first.content
+            assert again.headers["etag"] == first.headers["etag"] and "ratelimit" in again.headers
+
+            # A write through this process is seen at once.
+            assert (await editor.patch(url, json={"summary": "ملخص مصحح"})).status_code == 200
+            after = await reader.get(url)
+            assert after.headers["etag"] != first.headers["etag"] and after.json()["summary"] == "ملخص مصحح"
+
+            # A write by another process shows once the validators are read again: at most
+            # `validators_ttl` later, or at once for a request that asks for no-cache.
+            assert (await other_editor.patch(url, json={"summary": "ملخص آخر"})).status_code == 200
+            assert (await reader.get(url)).headers["etag"] == after.headers["etag"]
+            fresh = await reader.get(url, headers={"Cache-Control": "no-cache"})
+            assert fresh.headers["etag"] != after.headers["etag"] and fresh.json()["summary"] == "ملخص آخر"
+
+            # Key usage is not in the change log: it has no tag, and nothing of it is kept.
+            usage = await reader.get("/v1/admin/usage")
+            assert usage.status_code == 401 and "etag" not in usage.headers
 
 
 async def test_compressed_answers_have_their_own_etag(partner: httpx.AsyncClient) -> None:

@@ -70,7 +70,7 @@ class PageParams:
     limit: int
 
 
-def page_params(
+async def page_params(
     sort: Annotated[
         Sort,
         Query(description="`newest` first (default), `oldest` first, or `relevance` (with `q`; newest without one)."),
@@ -84,7 +84,7 @@ def page_params(
     return PageParams(sort=sort, cursor=cursor, limit=limit)
 
 
-def id_page_params(
+async def id_page_params(
     cursor: Annotated[
         str | None,
         Query(max_length=512, description="Opaque cursor from `next_cursor` of the previous page."),
@@ -108,7 +108,7 @@ EntityMatchQuery = Annotated[
 LanguageQuery = Annotated[list[Language], Query(description="BCP 47 language; `ar` also matches `ar-EG`. Repeatable.")]
 
 
-def view_of(request: Request) -> View:
+async def view_of(request: Request) -> View:
     """The caller's view, as the gate identified the caller."""
     caller = caller_of(request)
     return View(partner=caller.partner, sections=caller.sections)
@@ -128,7 +128,7 @@ QueryText = Annotated[
 ]
 
 
-def search_of(request: Request, q: QueryText = None) -> Search | None:
+async def search_of(request: Request, q: QueryText = None) -> Search | None:
     """The query `q`, parsed for the database in use (422 naming `q` if it cannot be read)."""
     return parse_query(q, request.app.state.db.dialect) if q is not None else None
 
@@ -136,7 +136,7 @@ def search_of(request: Request, q: QueryText = None) -> Search | None:
 SearchDep = Annotated[Search | None, Depends(search_of)]
 
 
-def article_filters(
+async def article_filters(
     view: ViewDep,
     search: SearchDep,
     section: SectionQuery = [],
@@ -174,7 +174,7 @@ def article_filters(
     )
 
 
-def quote_filters(
+async def quote_filters(
     view: ViewDep,
     search: SearchDep,
     speaker: Annotated[list[EntityId], Query(description="Speaker entity id; repeat for any of several.")] = [],
@@ -229,7 +229,7 @@ def _allowed_query_names(route: APIRoute) -> frozenset[str]:
     return names
 
 
-def check_request(request: Request) -> None:
+async def check_request(request: Request) -> None:
     """Reject unknown query parameters and NUL characters before anything reads them.
 
     A misspelt filter must not silently widen a list to everything, and NUL

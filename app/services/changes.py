@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import DbSession
-from app.models import ChangeAction, ChangeObject, change_table
+from app.models import ChangeAction, ChangeObject, article_table, change_table
 from app.services.common import section_ids
 
 c = change_table
@@ -57,10 +57,34 @@ async def record(session: DbSession, events: Sequence[Event], *, now: datetime) 
     )
 
 
-async def last_change(session: DbSession) -> tuple[int, datetime | None]:
-    """The newest change's number and time: (0, None) before anything happened."""
-    row = (await session.execute(sa.select(c.c.seq, c.c.at).order_by(c.c.seq.desc()).limit(1))).first()
-    return (int(row.seq), row.at) if row else (0, None)
+@dataclass(frozen=True)
+class State:
+    """What every ETag is made from: the newest change, and the newest embargo that has lifted.
+
+    An embargo lifting changes what partners see without any change being logged.
+    """
+
+    seq: int
+    at: datetime | None
+    lifted: datetime | None
+
+
+async def current_state(session: DbSession, now: datetime) -> State:
+    """The state in one statement (0 and None before anything happened)."""
+    newest = sa.select(c.c.seq, c.c.at).order_by(c.c.seq.desc()).limit(1).subquery()
+    row = (
+        await session.execute(
+            sa.select(
+                sa.select(newest.c.seq).scalar_subquery().label("seq"),
+                sa.select(newest.c.at).scalar_subquery().label("at"),
+                sa.select(sa.func.max(article_table.c.embargoed_until))
+                .where(article_table.c.embargoed_until <= now)
+                .scalar_subquery()
+                .label("lifted"),
+            )
+        )
+    ).one()
+    return State(int(row.seq or 0), row.at, row.lifted)
 
 
 async def changed_since(session: DbSession, object: ChangeObject, object_ids: Sequence[str], seq: int) -> bool:
