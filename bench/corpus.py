@@ -172,6 +172,7 @@ def load(url: str, *, articles: int, entities: int, seed: int = 2026) -> dict[st
                     {
                         "id": quote_id,
                         "article_id": article_id,
+                        "published_at": published,
                         "position": position,
                         "text": quote.text,
                         "kind": quote.kind.value,

@@ -449,13 +449,15 @@ async def _write_parts(
 
     await write_agencies(session, article_id, agencies)
     await write_mentions(session, article_id, mentions)
-    removed = await _replace_quotes(session, article_id, rows)
+    removed = await _replace_quotes(session, article_id, story.published_at, rows)
     await search.index_article(session, article_id, story.headline, story.summary, story.paragraphs)
     await search.index_article_quotes(session, article_id, removed)
     return catalogue.created
 
 
-async def _replace_quotes(session: DbSession, article_id: int, rows: Sequence[QuoteRow]) -> list[int]:
+async def _replace_quotes(
+    session: DbSession, article_id: int, published_at: datetime, rows: Sequence[QuoteRow]
+) -> list[int]:
     """Write the new quote set, keeping the id of every quote whose text is unchanged; returns the ids removed.
 
     Partners link to quote ids; a resend that only fixes a typo elsewhere must not renumber them.
@@ -466,7 +468,7 @@ async def _replace_quotes(session: DbSession, article_id: int, rows: Sequence[Qu
         free.setdefault(normalize(old.text), []).append(old.id)
     inserts = []
     for position, row in enumerate(rows):
-        values = quote_values(article_id, position, row)
+        values = quote_values(article_id, published_at, position, row)
         same = free.get(normalize(row.text))
         if same:
             await session.execute(sa.update(q).where(q.c.id == same.pop(0)).values(**values))

@@ -140,9 +140,10 @@ def article_values(story: ArticleCreate, *, section_id: int, digest: str) -> dic
     }
 
 
-def quote_values(article_id: int, position: int, row: QuoteRow) -> dict[str, Any]:
+def quote_values(article_id: int, published_at: datetime, position: int, row: QuoteRow) -> dict[str, Any]:
     return {
         "article_id": article_id,
+        "published_at": published_at,
         "position": position,
         "text": row.text,
         "kind": row.kind.value,
@@ -209,7 +210,9 @@ async def insert_article(
     await write_agencies(session, article_id, agency_ids)
     await write_mentions(session, article_id, mentions)
     if quotes:
-        await session.execute(sa.insert(quote_table), [quote_values(article_id, i, q) for i, q in enumerate(quotes)])
+        await session.execute(
+            sa.insert(quote_table), [quote_values(article_id, story.published_at, i, q) for i, q in enumerate(quotes)]
+        )
     await add_version(session, article_id, 1, ChangeKind.created, [], content, digest, now)
     if story.status is not ArticleStatus.canceled:
         await search.index_article(session, article_id, story.headline, story.summary, story.paragraphs)
