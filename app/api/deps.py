@@ -108,10 +108,14 @@ EntityMatchQuery = Annotated[
 LanguageQuery = Annotated[list[Language], Query(description="BCP 47 language; `ar` also matches `ar-EG`. Repeatable.")]
 
 
-async def view_of(request: Request) -> View:
-    """The caller's view, as the gate identified the caller."""
+def _view(request: Request) -> View:
     caller = caller_of(request)
     return View(partner=caller.partner, sections=caller.sections)
+
+
+async def view_of(request: Request) -> View:
+    """The caller's view, as the gate identified the caller."""
+    return _view(request)
 
 
 ViewDep = Annotated[View, Depends(view_of)]
@@ -128,17 +132,16 @@ QueryText = Annotated[
 ]
 
 
-async def search_of(request: Request, q: QueryText = None) -> Search | None:
+def _search(request: Request, q: str | None) -> Search | None:
     """The query `q`, parsed for the database in use (422 naming `q` if it cannot be read)."""
     return parse_query(q, request.app.state.db.dialect) if q is not None else None
 
 
-SearchDep = Annotated[Search | None, Depends(search_of)]
-
-
+# The view and the query are read here rather than as dependencies of their own: every
+# dependency FastAPI solves costs time on each request of the busiest routes.
 async def article_filters(
-    view: ViewDep,
-    search: SearchDep,
+    request: Request,
+    q: QueryText = None,
     section: SectionQuery = [],
     published_from: PublishedFrom = None,
     published_to: PublishedTo = None,
@@ -169,14 +172,14 @@ async def article_filters(
         languages=language,
         agencies=agency,
         statuses=status,
-        view=view,
-        search=search,
+        view=_view(request),
+        search=_search(request, q),
     )
 
 
 async def quote_filters(
-    view: ViewDep,
-    search: SearchDep,
+    request: Request,
+    q: QueryText = None,
     speaker: Annotated[list[EntityId], Query(description="Speaker entity id; repeat for any of several.")] = [],
     kind: Annotated[list[QuoteKind], Query(description="direct, indirect or mixed; repeatable.")] = [],
     article: Annotated[list[ArticleId], Query(description="Article id; repeatable.")] = [],
@@ -198,12 +201,12 @@ async def quote_filters(
             entities=entity,
             entity_match=entity_match,
             languages=language,
-            view=view,
+            view=_view(request),
         ),
         speakers=speaker,
         kinds=kind,
         article_ids=article,
-        search=search,
+        search=_search(request, q),
     )
 
 

@@ -69,21 +69,21 @@ class State:
     lifted: datetime | None
 
 
+_newest = sa.select(c.c.seq, c.c.at).order_by(c.c.seq.desc()).limit(1).subquery()
+# Built once: every GET that is not answered from memory runs it.
+_STATE = sa.select(
+    sa.select(_newest.c.seq).scalar_subquery().label("seq"),
+    sa.select(_newest.c.at).scalar_subquery().label("at"),
+    sa.select(sa.func.max(article_table.c.embargoed_until))
+    .where(article_table.c.embargoed_until <= sa.bindparam("now"))
+    .scalar_subquery()
+    .label("lifted"),
+)
+
+
 async def current_state(session: DbSession, now: datetime) -> State:
     """The state in one statement (0 and None before anything happened)."""
-    newest = sa.select(c.c.seq, c.c.at).order_by(c.c.seq.desc()).limit(1).subquery()
-    row = (
-        await session.execute(
-            sa.select(
-                sa.select(newest.c.seq).scalar_subquery().label("seq"),
-                sa.select(newest.c.at).scalar_subquery().label("at"),
-                sa.select(sa.func.max(article_table.c.embargoed_until))
-                .where(article_table.c.embargoed_until <= now)
-                .scalar_subquery()
-                .label("lifted"),
-            )
-        )
-    ).one()
+    row = (await session.execute(_STATE, {"now": now})).one()
     return State(int(row.seq or 0), row.at, row.lifted)
 
 

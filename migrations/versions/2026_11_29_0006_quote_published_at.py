@@ -1,4 +1,4 @@
-"""quote published_at
+"""quote published_at, section counts
 
 Quote lists are ordered by their article's publication time. Copied onto the
 quote with an index on (speaker_id, published_at, id), a speaker's newest
@@ -30,9 +30,12 @@ def upgrade() -> None:
         batch_op.alter_column("published_at", existing_type=sa.DateTime(timezone=True), nullable=False)
         batch_op.create_index("ix_quote_published", ["published_at", "id"], unique=False)
         batch_op.create_index("ix_quote_speaker_published", ["speaker_id", "published_at", "id"], unique=False)
+    # Section counts (GET /v1/sections) read this index alone instead of every story.
+    op.create_index("ix_article_status_section", "article", ["status", "section_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_article_status_section", table_name="article")
     with op.batch_alter_table("quote", schema=None) as batch_op:
         batch_op.drop_index("ix_quote_speaker_published")
         batch_op.drop_index("ix_quote_published")
