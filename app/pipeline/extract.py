@@ -4,21 +4,22 @@ The design follows the reporting-cue approach (no parser, no model): find the
 quotation marks, the reporting verbs and the prepositional attributions of
 each sentence, read the words between the cue and the content as the speaker,
 and resolve that speaker against what the story has already named
-(see attribution.py). Each paragraph is tokenised once into parallel lists
-(raw word, folded word, end offset, quote id) whose offsets point into the
-original paragraph, so the returned offsets are exact; Tok tuples are built
-only for the short ranges handed to the mention parsers.
+(see attribution.py). The story is tokenised once, and each paragraph holds
+its tokens as parallel lists (raw word, folded word, end offset, quote id)
+whose offsets point into the original text, so the returned offsets are
+exact; Tok tuples are built only for the short ranges handed to the mention
+parsers.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, pairwise, repeat
-from operator import itemgetter, sub
+from itertools import accumulate, compress, pairwise
+from operator import itemgetter
 from typing import cast
 
 from app.pipeline import lexicon as lx
@@ -76,6 +77,7 @@ _AR_PRONOUN_HOST = re.compile(r"^(?:و|ف)?(?:لكن|لكنّ|ان|غير ان)(
 _AR_OBJ_PREP = lx._fold("إلى الى ب بـ من على عن ل")
 _EN_SKIP_AFTER_CUE = frozenset(["on", "in", "at", "late", "earlier", "also", "today", "yesterday"])
 _EN_PREP_START = ("according", "to")
+_EN_THAT = frozenset(["that"])
 
 
 @dataclass(slots=True)
@@ -102,7 +104,8 @@ class _Para:
     ranges handed to the mention parsers need Tok tuples (see ``toks``).
     """
 
-    text: str
+    text: str  # the whole story, paragraphs joined by newlines: offsets point into it
+    base: int  # where this paragraph starts in text
     ends: list[int]  # offset after each token; starts are derived (see start())
     raws: list[str]
     cores: list[str]  # normalize()d words; "" for punctuation
@@ -116,13 +119,15 @@ class _Para:
 
     def toks(self, a: int, b: int) -> list[Tok]:
         """Tok tuples for the range [a, b) (a >= 0), for the mention parsers."""
-        if a >= b:
-            return []  # a bare «وأضاف:» has no subject: skip the map set-up
-        # tuple.__new__ over zipped slices skips NamedTuple's Python-level __new__.
-        ends, raws = self.ends[a:b], self.raws[a:b]
-        starts = map(sub, ends, map(len, raws))
-        fields = zip(starts, ends, raws, self.cores[a:b], map(_MINUS_ONE_LT, self.qid[a:b]), strict=True)
-        return list(map(_new_tuple, repeat(Tok), fields))
+        # tuple.__new__ skips NamedTuple's Python-level __new__. The ranges are
+        # short (five tokens on average), where a plain loop beats chained
+        # map()/zip() objects, whose set-up would cost more than the tuples.
+        ends, raws, cores, qid = self.ends, self.raws, self.cores, self.qid
+        out: list[Tok] = []
+        for k in range(a, b):
+            end, raw = ends[k], raws[k]
+            out.append(_new_tuple(Tok, (end - len(raw), end, raw, cores[k], qid[k] >= 0)))
+        return out
 
     def start(self, i: int) -> int:
         return self.ends[i] - len(self.raws[i])
@@ -130,6 +135,12 @@ class _Para:
     def words(self, a: int, b: int) -> int:
         """Number of words (not punctuation) in [a, b)."""
         return len(self.cores[a:b]) - self.cores[a:b].count("")
+
+    def quoted_words(self, a: int, b: int) -> int:
+        """Number of words inside quotation marks in [a, b)."""
+        if not self.spans:
+            return 0
+        return len(list(filter(None, compress(self.cores[a:b], map(_MINUS_ONE_LT, self.qid[a:b])))))
 
 
 _NO_SPANS: dict[int, _Span] = {}  # shared, never written: most paragraphs quote nothing
@@ -149,20 +160,28 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
     # Tokenising is the hot spot of the whole extractor, so it is written as
     # C-level maps over findall() rather than a Python loop over match objects:
     # each chunk is a token with the whitespace before it, which gives offsets
-    # by a running sum.
+    # by a running sum. findall() and the maps run once over the whole story,
+    # joined by newlines, so their set-up is paid once rather than once per
+    # paragraph of some twenty tokens. No token spans the joining newline, so
+    # each paragraph takes a slice of the story's lists.
+    story = "\n".join(paragraphs)
+    chunks = _CHUNK.findall(story)
+    all_raws = list(map(str.lstrip, chunks))
+    all_ends = list(accumulate(map(len, chunks)))
+    folded = list(map(_fold_get, all_raws))
+    # only words never seen before need folding
+    all_cores = (
+        [c if c is not None else _fold_tok(r) for c, r in zip(folded, all_raws, strict=True)]
+        if None in folded
+        else cast(list[str], folded)
+    )
     paras: list[_Para] = []
+    first = base = 0  # the paragraph's first token and first character in the story
     for text in paragraphs:
-        chunks = _CHUNK.findall(text)
-        raws = list(map(str.lstrip, chunks))
-        ends = list(accumulate(map(len, chunks)))
-        folded = list(map(_fold_get, raws))
-        # only words never seen before need folding
-        cores = (
-            [c if c is not None else _fold_tok(r) for c, r in zip(folded, raws, strict=True)]
-            if None in folded
-            else cast(list[str], folded)
-        )
-        n = len(raws)
+        last = bisect_right(all_ends, base + len(text), first)
+        n = last - first
+        raws = all_raws[first:last]
+        cores = all_cores[first:last]
         stops = list(compress(range(n), map(_STOPS.__contains__, raws)))
         spans: list[_Span] = []
         cur = -1
@@ -187,8 +206,9 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
             cues = [i for i in cues if qid[i] < 0]
         paras.append(
             _Para(
-                text,
-                ends,
+                story,
+                base,
+                all_ends[first:last],
                 raws,
                 cores,
                 qid,
@@ -200,6 +220,8 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
                 stops,
             )
         )
+        first = last
+        base += len(text) + 1
     # A quote left open runs on when the next paragraph opens with a mark.
     for a, b in pairwise(paras):
         if a.spans and a.spans[-1].close is None and b.spans and b.spans[0].open == 0:
@@ -281,6 +303,8 @@ def _emit(
         return
     start, end = p.ends[a] - len(p.raws[a]), p.ends[b - 1]
     text = p.text[start:end]
+    start -= p.base
+    end -= p.base
     if span is not None and span.cont_next:
         parts = [text]
         j = pi + 1
@@ -345,7 +369,8 @@ def _prescan(ctx: _Ctx, pi: int) -> None:
     n = len(raws)
     res = ctx.res
     starts = res.known_starts
-    if starts:
+    # Most paragraphs name no catalogued body: one set test spares them the scan.
+    if starts and not starts.keys().isdisjoint(cores):
         # Catalogued bodies named anywhere («لميريديان برس», «مصرف قمرستان
         # المركزي») become antecedents for «الوكالة», «المصرف» later on.
         for k in compress(range(n), map(starts.__contains__, cores)):
@@ -504,6 +529,10 @@ _AR_DOC_ANY = lx.AR_DOCUMENTS | lx.AR_DOCUMENT_NOUNS
 _AR_PREP_WORDS = ("بحسب", "حسب", "حسبما", "وفق", "وفقا", "طبقا", "نقلا", "لسان", "حد")
 _AR_PREP_FIRST = frozenset(_AR_PREP_WORDS) | {"و" + w for w in _AR_PREP_WORDS}
 _EN_PREP_FIRST = frozenset(["according"])
+# Sets rather than the dicts' key views: membership through a view's
+# __contains__ wrapper costs twice as much in _prepare's per-token map.
+_AR_CUE_WORDS = frozenset(lx.AR_CUES)
+_EN_CUE_WORDS = frozenset(lx.EN_CUES)
 
 
 def _prep(ctx: _Ctx, pi: int, a: int, b: int) -> bool:
@@ -610,9 +639,14 @@ def _forward(ctx: _Ctx, pi: int, c: int, b: int) -> tuple[str, int, int] | None:
     raws, cores, qid = p.raws, p.cores, p.qid
     ar = ctx.lang == "ar"
     limit = min(b, c + 45)
+    comp = _AR_COMP if ar else _EN_THAT
     j = c + 1
     while j < limit:
-        if qid[j] >= 0:
+        core = cores[j]
+        if (core and core not in comp) or qid[j] >= 0:
+            # Only punctuation and complementisers end the subject (quotation
+            # marks, colons and sentence ends have an empty core), and nothing
+            # quoted does: the common case is decided by these two tests.
             j += 1
             continue
         r = raws[j]
@@ -631,9 +665,9 @@ def _forward(ctx: _Ctx, pi: int, c: int, b: int) -> tuple[str, int, int] | None:
             if k < b and raws[k] in _QMARKS:
                 return "quote", j, k
             return "comp", j, k
-        if ar and cores[j] in _AR_COMP:
+        if ar and core in _AR_COMP:
             return "comp", j, j + 1
-        if not ar and cores[j] == "that":
+        if not ar and core == "that":
             between = [x for x in cores[c + 1 : j] if x]
             if (
                 not between
@@ -735,14 +769,15 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
             subj = subj_before if subj_before else p.toks(i + 1, end)
             m = ctx.mention(subj, p.text)
             sp = _speak(ctx, m, gender if gender in ("m", "f", "p") else "?", (pi, end))
-            _emit(ctx, pi, sa, sb, "direct", cue, sp, _clean(subj), _conf(m, 0.9), prev_close)
-            last_speaker, last_mention = sp, _clean(subj)
+            mention = _clean(subj)
+            _emit(ctx, pi, sa, sb, "direct", cue, sp, mention, _conf(m, 0.9), prev_close)
+            last_speaker, last_mention = sp, mention
             # split quote: «"..."، أضاف X، "..."»
             if end < b and raws[end] in _COMMA and end + 1 < b:
                 nxt = p.opens.get(end + 1)
                 if nxt is not None:
                     na, nb = _span_range(p, nxt)
-                    _emit(ctx, pi, na, nb, "direct", cue, sp, _clean(subj), _conf(m, 0.85), nxt)
+                    _emit(ctx, pi, na, nb, "direct", cue, sp, mention, _conf(m, 0.85), nxt)
                     i = nb
                     continue
             i = end
@@ -830,7 +865,7 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
         else:
             end = _content_end(ctx, p, cstart, b)
             words = _words(p, cstart, end)
-            quoted_words = sum(1 for k in range(cstart, end) if qid[k] >= 0 and cores[k])
+            quoted_words = p.quoted_words(cstart, end)
             if words - quoted_words >= 2 or (words >= 3 and how != "bare"):
                 _emit(ctx, pi, cstart, end, _kind_of(p, cstart, end), cue, sp, mention, base - 0.05)
             i = max(end, i + 1)
@@ -922,7 +957,7 @@ def _dateline_end(p: _Para) -> int:
 def extract_quotes(paragraphs: Sequence[str], language: str, known: Sequence[KnownEntity] = ()) -> list[ExtractedQuote]:
     """All quotes of a story, in reading order, with resolved speakers."""
     lang = "ar" if language.lower().startswith("ar") else "en"
-    paras = _prepare(paragraphs, lx.AR_CUES.keys() if lang == "ar" else lx.EN_CUES.keys())
+    paras = _prepare(paragraphs, _AR_CUE_WORDS if lang == "ar" else _EN_CUE_WORDS)
     ctx = _Ctx(paras, lang, Resolver(known), [])
     prep_first = _AR_PREP_FIRST if lang == "ar" else _EN_PREP_FIRST
     for pi, p in enumerate(paras):

@@ -528,3 +528,28 @@ def test_en_second_reporting_verb_starts_a_new_quote() -> None:
     assert "the offer was too low" in texts and "talks had stalled" in texts
     assert "a strike was near" in texts
     assert set(speakers(quotes)) == {"Mara Quill"}
+
+
+def test_offsets_are_per_paragraph_around_blank_and_padded_paragraphs() -> None:
+    # The story is tokenised as one text: offsets must still count from each
+    # paragraph's own start, whatever whitespace or empty paragraphs precede it.
+    ar = run(
+        [
+            "",
+            '  وقال وزير النقل سامر الحداد: "سنفتتح الخط الجديد قبل نهاية العام".  ',
+            "   ",
+            "\tوأضاف الحداد أن المشروع سيكتمل في الصيف المقبل.\n",
+        ]
+    )
+    assert [(q.paragraph, q.start, q.end) for q in ar] == [(1, 32, 66), (3, 17, 47)]
+    assert speakers(ar) == ["سامر الحداد", "سامر الحداد"]
+    en = run(
+        [
+            "\n",
+            ' "We will open the new line before the end of the year," the minister said.  ',
+            "",
+            "Officials said that  the\tport would reopen next week. ",
+        ],
+        "en",
+    )
+    assert [(q.paragraph, q.start, q.end) for q in en] == [(1, 2, 54), (3, 21, 52)]
