@@ -472,7 +472,7 @@ class Quote(QuoteBase, table=True):
     __table_args__ = (
         sa.Index("ix_quote_article_position", "article_id", "position"),
         sa.Index("ix_quote_speaker_article", "speaker_id", "article_id"),
-        sa.Index("ix_quote_kind_article", "kind", "article_id"),
+        sa.Index("ix_quote_kind_published", "kind", "published_at", "id"),
         sa.Index("ix_quote_published", "published_at", "id"),
         sa.Index("ix_quote_speaker_published", "speaker_id", "published_at", "id"),
     )

@@ -30,6 +30,8 @@ def upgrade() -> None:
         batch_op.alter_column("published_at", existing_type=sa.DateTime(timezone=True), nullable=False)
         batch_op.create_index("ix_quote_published", ["published_at", "id"], unique=False)
         batch_op.create_index("ix_quote_speaker_published", ["speaker_id", "published_at", "id"], unique=False)
+        batch_op.drop_index("ix_quote_kind_article")
+        batch_op.create_index("ix_quote_kind_published", ["kind", "published_at", "id"], unique=False)
     # Section counts (GET /v1/sections) read this index alone instead of every story.
     op.create_index("ix_article_status_section", "article", ["status", "section_id"], unique=False)
 
@@ -37,6 +39,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_article_status_section", table_name="article")
     with op.batch_alter_table("quote", schema=None) as batch_op:
+        batch_op.drop_index("ix_quote_kind_published")
+        batch_op.create_index("ix_quote_kind_article", ["kind", "article_id"], unique=False)
         batch_op.drop_index("ix_quote_speaker_published")
         batch_op.drop_index("ix_quote_published")
         batch_op.drop_column("published_at")
