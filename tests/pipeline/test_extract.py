@@ -1,5 +1,6 @@
 """One focused test per attribution pattern, on invented sentences."""
 
+import dataclasses
 from collections.abc import Sequence
 
 import pytest
@@ -553,3 +554,18 @@ def test_offsets_are_per_paragraph_around_blank_and_padded_paragraphs() -> None:
         "en",
     )
     assert [(q.paragraph, q.start, q.end) for q in en] == [(1, 2, 54), (3, 21, 52)]
+
+
+def test_extracted_quote_keeps_dataclass_semantics() -> None:
+    # ExtractedQuote has a hand-written __init__ (for speed): it must still
+    # behave as the frozen dataclass its users rely on.
+    args = ("نص", "direct", "قال", 0, 1, 4, None, "الوزير", 0.9)
+    q = ExtractedQuote(*args)
+    same = ExtractedQuote(
+        text="نص", kind="direct", cue="قال", paragraph=0, start=1, end=4, speaker=None, mention="الوزير", confidence=0.9
+    )
+    assert q == same and hash(q) == hash(same)
+    assert dataclasses.astuple(q) == args
+    assert dataclasses.replace(q, end=5).end == 5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        q.text = "x"  # type: ignore[misc]
