@@ -25,6 +25,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
+from limits.util import WindowStats
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -268,8 +269,10 @@ class Gate:
         )
         identity = f"key:{key.id}" if key else f"address:{address}"
         policy = "key" if key else "anonymous"
-        if not await self.limiter.test(limit, identity):
-            headers = await self._quota_headers(limit, identity, policy)
+        # One look at the window serves the test and the headers: spent requests lower `remaining` by one.
+        window = await self.limiter.get_window_stats(limit, identity)
+        if window.remaining < 1:
+            headers = self._quota_headers(limit, policy, window)
             reset = int(headers["RateLimit"].rsplit("t=", 1)[1])
             problem = errors.problem(
                 request,
@@ -285,7 +288,7 @@ class Gate:
         validators = await self._validators(db, request, caller) if self._cacheable(request) else None
         if validators and self._fresh(request, *validators):
             # Answered from the validators: nothing counted, but the quota is still reported.
-            await self._not_modified(validators, await self._quota_headers(limit, identity, policy), send)
+            await self._not_modified(validators, self._quota_headers(limit, policy, window), send)
             return
         kept_as = None
         if validators and request.method == "GET" and not _no_cache(request.headers):
@@ -293,7 +296,7 @@ class Gate:
         if kept_as and (kept := self.responses.get(kept_as)):
             await self._count(limit, identity, key)
             answer = MutableHeaders(raw=list(kept.headers))
-            answer.update(await self._quota_headers(limit, identity, policy))
+            answer.update(self._quota_headers(limit, policy, window, spent=1))
             await send({"type": "http.response.start", "status": 200, "headers": answer.raw})
             await send({"type": "http.response.body", "body": kept.body})
             return
@@ -309,7 +312,7 @@ class Gate:
                 headers = MutableHeaders(scope=message)
                 if status != 304:
                     await self._count(limit, identity, key)
-                headers.update(await self._quota_headers(limit, identity, policy))
+                headers.update(self._quota_headers(limit, policy, window, spent=int(status != 304)))
                 if validators and status == 200:
                     self._cache_headers(headers, *validators)
                     # A copy: Compress, further out, rewrites these headers for its encoding.
@@ -390,13 +393,12 @@ class Gate:
         await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
         await send({"type": "http.response.body", "body": b""})
 
-    async def _quota_headers(self, limit: RateLimitItem, identity: str, policy: str) -> dict[str, str]:
+    def _quota_headers(self, limit: RateLimitItem, policy: str, window: WindowStats, spent: int = 0) -> dict[str, str]:
         # IETF draft-ietf-httpapi-ratelimit-headers: the policy, then what is left and when it resets.
-        stats = await self.limiter.get_window_stats(limit, identity)
-        reset = max(0, int(stats.reset_time - time.time()))
+        reset = max(0, int(window.reset_time - time.time()))
         return {
             "RateLimit-Policy": f'"{policy}";q={limit.amount};w={limit.get_expiry()}',
-            "RateLimit": f'"{policy}";r={stats.remaining};t={reset}',
+            "RateLimit": f'"{policy}";r={max(window.remaining - spent, 0)};t={reset}',
         }
 
     async def _refuse(
