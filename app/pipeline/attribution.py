@@ -97,11 +97,7 @@ class _Entity:
 
 
 def _strip_al(word: str) -> str:
-    if word.startswith("ال") and len(word) > 3:
-        return word[2:]
-    if word.startswith("لل") and len(word) > 3:
-        return word[2:]
-    return word
+    return word[2:] if len(word) > 3 and word.startswith(("ال", "لل")) else word
 
 
 def _fem_word(word: str) -> bool:
@@ -312,8 +308,8 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
             continue
         kept.append(p)
     for pi, p in enumerate(kept):
-        pcores = [t.core for t in p]
-        if AR_NAME_START.isdisjoint(pcores) and _AR_CALLED.isdisjoint(pcores):
+        pcores = cores if p is words else [t.core for t in p]  # cores are words' folded forms
+        if _AR_NAME_OR_CALLED.isdisjoint(pcores):
             continue  # no name can start in this part
         praws = [t.raw for t in p]
         # only words that can open a name or announce one need the full test
@@ -821,7 +817,7 @@ class Resolver:
         return None
 
     def short_name(self, text: str, pos: tuple[int, int]) -> _Entity | None:
-        want = tuple(fold(w) for w in text.split())
+        want = tuple(map(fold, text.split()))
         if not want:
             return None
 

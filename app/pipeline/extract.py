@@ -105,6 +105,7 @@ _AR_OBJ_PREP = lx._fold("إلى الى ب بـ من على عن ل")
 _EN_SKIP_AFTER_CUE = frozenset(["on", "in", "at", "late", "earlier", "also", "today", "yesterday"])
 _EN_PREP_START = ("according", "to")
 _EN_THAT = frozenset(["that"])
+_COMP_OR_THAT = _AR_COMP | _EN_THAT
 
 
 @dataclass(slots=True)
@@ -211,6 +212,7 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
         cores = all_cores[first:last]
         stops = list(compress(range(n), map(_STOPS.__contains__, raws)))
         spans: list[_Span] = []
+        opens = closes = _NO_SPANS
         cur = -1
         for i in stops:
             r = raws[i]
@@ -220,16 +222,24 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
                 if r in _OPEN or r == '"':
                     cur = i
             elif r in _CLOSE or r == '"':
-                spans.append(_Span(cur, i))
+                if not spans:
+                    opens, closes = {}, {}  # never write to the shared _NO_SPANS
+                span = _Span(cur, i)
+                spans.append(span)
+                opens[cur] = closes[i] = span
                 cur = -1
-        if cur >= 0:
-            spans.append(_Span(cur, None))
+        if cur >= 0:  # left open: the quote runs to the paragraph's end
+            if not spans:
+                opens = {}
+            span = _Span(cur, None)
+            spans.append(span)
+            opens[cur] = span
         qid = [-1] * n
         for k, sp in enumerate(spans):
             e = sp.close if sp.close is not None else n
             qid[sp.open + 1 : e] = [k] * (e - sp.open - 1)
         cues = list(compress(range(n), map(cue_words.__contains__, cores)))
-        if spans:
+        if spans and cues:
             cues = [i for i in cues if qid[i] < 0]
         paras.append(
             _Para(
@@ -240,8 +250,8 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
                 cores,
                 qid,
                 spans,
-                {s.open: s for s in spans} if spans else _NO_SPANS,
-                {s.close: s for s in spans if s.close is not None} if spans else _NO_SPANS,
+                opens,
+                closes,
                 [False] * n,
                 cues,
                 stops,
@@ -357,7 +367,8 @@ def _span_range(p: _Para, s: _Span) -> tuple[int, int]:
 
 
 def _words(p: _Para, a: int, b: int) -> int:
-    return p.words(a, b)
+    cores = p.cores[a:b]
+    return len(cores) - cores.count("")
 
 
 def _kind_of(p: _Para, a: int, b: int) -> str:
@@ -596,7 +607,7 @@ def _prep(ctx: _Ctx, pi: int, a: int, b: int) -> bool:
         n = prep_at(cores, j, b)
         if not n:
             continue
-        if any((cores[k] in _AR_COMP or cores[k] == "that") and qid[k] < 0 for k in range(j + n, b)):
+        if not _COMP_OR_THAT.isdisjoint(compress(cores[j + n : b], map(_MINUS_ONE_EQ, qid[j + n : b]))):
             continue  # «فاعتبر، على لسان X، أن ...»: the verb's clause, not a tail
         src = _source_toks(ctx, p, j + n, b)
         c0 = a
