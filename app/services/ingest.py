@@ -6,11 +6,12 @@ flush: the caller's transaction commits.
 """
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -45,8 +46,9 @@ from app.services.store import (
     add_version,
     article_values,
     content_hash,
-    create_entity,
     create_section,
+    insert_entity_names,
+    insert_entity_unless_slug_taken,
     quote_values,
     write_agencies,
     write_mentions,
@@ -54,8 +56,8 @@ from app.services.store import (
 
 a = article_table
 q = quote_table
-# Parameters per IN list: well under SQLite's and asyncpg's limits.
-_CHUNK = 1000
+# A name's lookup keys arrive joined into one string per entity; keys are words and spaces only.
+_KEY_SEPARATOR = "\x1f"
 
 
 class StoryKilled(AppError):
@@ -81,6 +83,8 @@ class Catalogue:
     slugs: dict[str, int] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     created: list[int] = field(default_factory=list)  # entities this story added to the catalogue
+    # (entity id, name key) of the created entities, written to entity_name in one statement
+    created_names: list[tuple[int, str]] = field(default_factory=list)
 
     def add(
         self,
@@ -101,37 +105,47 @@ class Catalogue:
             self.known.append(KnownEntity(name=names[0], kind=kind.value, aliases=tuple(names[1:]), title=title))
 
 
-async def _ids_by(session: DbSession, column: sa.ColumnElement[str], values: Sequence[str]) -> set[int]:
-    ids: set[int] = set()
-    for start in range(0, len(values), _CHUNK):
-        chunk = values[start : start + _CHUNK]
-        ids.update(
-            row[0] for row in await session.execute(sa.select(entity_name_table.c.entity_id).where(column.in_(chunk)))
-        )
-    return ids
+def _one_of(session: DbSession, column: sa.ColumnElement[str], values: Iterable[str]) -> sa.ColumnElement[bool]:
+    """`column IN values` with the values as one parameter: the statement's text is the same for every
+    story (PostgreSQL prepares it once per connection) and hundreds of words cost no more than a few."""
+    listed = sorted(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, listed, type_=postgresql.ARRAY(sa.String)))
+    each = sa.func.json_each(sa.bindparam(None, orjson.dumps(listed).decode(), type_=sa.String)).table_valued("value")
+    return column.in_(sa.select(each.c.value))
+
+
+def _keys_of(session: DbSession) -> sa.Label[str]:
+    """An entity's lookup keys as one string, so that each entity is one row."""
+    n = entity_name_table
+    agg = sa.func.string_agg if session.get_bind().dialect.name == "postgresql" else sa.func.group_concat
+    keys = sa.select(agg(n.c.norm, _KEY_SEPARATOR)).where(n.c.entity_id == entity_table.c.id)
+    return keys.scalar_subquery().label("name_keys")
 
 
 async def _load(session: DbSession, catalogue: Catalogue, condition: sa.ColumnElement[bool]) -> None:
-    """Add the live entities matching `condition`; merged ones live on as their survivor's aliases."""
+    """Add the live entities matching `condition`, with their lookup keys, in one statement.
+
+    Merged entities live on as their survivor's aliases.
+    """
     e = entity_table
     rows = await session.execute(
-        sa.select(e.c.id, e.c.slug, e.c.kind, e.c.name_ar, e.c.name_en, e.c.aliases, e.c.title)
+        sa.select(e.c.id, e.c.slug, e.c.kind, e.c.name_ar, e.c.name_en, e.c.aliases, e.c.title, _keys_of(session))
         .where(condition, e.c.merged_into_id.is_(None))
         .order_by(e.c.id)
     )
-    fresh = [row for row in rows if row.id not in catalogue.kinds]
-    keys: dict[int, list[str]] = {row.id: [] for row in fresh}
-    n = entity_name_table
-    ids = sorted(keys)
-    for start in range(0, len(ids), _CHUNK):
-        found = await session.execute(
-            sa.select(n.c.entity_id, n.c.norm).where(n.c.entity_id.in_(ids[start : start + _CHUNK]))
-        )
-        for name_row in found:
-            keys[name_row.entity_id].append(name_row.norm)
-    for row in fresh:
+    for row in rows:
+        if row.id in catalogue.kinds:
+            continue
         names = [name for name in (row.name_ar, row.name_en, *row.aliases) if name]
-        catalogue.add(row.id, row.slug, EntityKind(row.kind), names, row.title, keys[row.id])
+        keys = row.name_keys.split(_KEY_SEPARATOR) if row.name_keys else []
+        catalogue.add(row.id, row.slug, EntityKind(row.kind), names, row.title, keys)
+
+
+def _named_by(session: DbSession, column: sa.ColumnElement[str], values: Iterable[str]) -> sa.ColumnElement[bool]:
+    """Entities with a lookup key whose `column` (norm or first) is one of the values."""
+    n = entity_name_table
+    return entity_table.c.id.in_(sa.select(n.c.entity_id).where(_one_of(session, column, values)))
 
 
 async def load_catalogue(session: DbSession, texts: Sequence[Sequence[str]], slugs: Sequence[str] = ()) -> Catalogue:
@@ -139,22 +153,19 @@ async def load_catalogue(session: DbSession, texts: Sequence[Sequence[str]], slu
 
     The cost grows with the story, not with the catalogue.
     """
-    ids = await _ids_by(session, entity_name_table.c.first, sorted(story_words(texts)))
     catalogue = Catalogue()
-    if ids or slugs:
-        await _load(
-            session, catalogue, sa.or_(entity_table.c.id.in_(sorted(ids)), entity_table.c.slug.in_(list(slugs)))
-        )
+    condition = _named_by(session, entity_name_table.c.first, story_words(texts))
+    if slugs:
+        condition = sa.or_(condition, entity_table.c.slug.in_(list(slugs)))
+    await _load(session, catalogue, condition)
     return catalogue
 
 
 async def include_names(session: DbSession, catalogue: Catalogue, names: Sequence[str]) -> None:
     """Add the entities known by these names, for speakers named otherwise than the text words them."""
-    missing = sorted({key for name in names if (key := name_key(name)) and key not in catalogue.ids})
+    missing = {key for name in names if (key := name_key(name)) and key not in catalogue.ids}
     if missing:
-        ids = await _ids_by(session, entity_name_table.c.norm, missing)
-        if ids:
-            await _load(session, catalogue, entity_table.c.id.in_(sorted(ids)))
+        await _load(session, catalogue, _named_by(session, entity_name_table.c.norm, missing))
 
 
 @dataclass(frozen=True)
@@ -179,18 +190,6 @@ def _is_arabic(text: str) -> bool:
     return any("\u0600" <= ch <= "\u06ff" for ch in text)
 
 
-async def _unique_slug(session: DbSession, catalogue: Catalogue, name: str) -> str:
-    base = slugify(name)[:100]
-    candidate, n = base, 1
-    while (
-        candidate in catalogue.slugs
-        or (await session.execute(sa.select(entity_table.c.id).where(entity_table.c.slug == candidate))).first()
-    ):
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
-
-
 async def resolve_entity(
     session: DbSession,
     catalogue: Catalogue,
@@ -207,19 +206,30 @@ async def resolve_entity(
     found = catalogue.ids.get(name_key(name))
     if found is not None:
         return found
-    slug = await _unique_slug(session, catalogue, name)
     arabic = _is_arabic(name)
-    entity_id = await create_entity(
-        session,
-        slug=slug,
-        kind=kind,
-        name_ar=name if arabic else None,
-        name_en=None if arabic else name,
-        title=_clip(title, 300),
-        wikidata_qid=wikidata_qid,
-    )
-    catalogue.add(entity_id, slug, kind, [name], title)
+    base = slugify(name)[:100]
+    slug, n = base, 1
+    while True:
+        if slug not in catalogue.slugs:
+            entity_id = await insert_entity_unless_slug_taken(
+                session,
+                slug=slug,
+                kind=kind,
+                name_ar=name if arabic else None,
+                name_en=None if arabic else name,
+                title=_clip(title, 300),
+                wikidata_qid=wikidata_qid,
+            )
+            if entity_id is not None:
+                break
+        n += 1
+        slug = f"{base}-{n}"
+    key = name_key(name)
+    # An empty key too: a name without letters still finds the entity it made, as tags are looked up by key.
+    catalogue.add(entity_id, slug, kind, [name], title, [key])
     catalogue.created.append(entity_id)
+    if key:
+        catalogue.created_names.append((entity_id, key))
     return entity_id
 
 
@@ -447,6 +457,7 @@ async def _write_parts(
         dict.fromkeys([await resolve_entity(session, catalogue, name, EntityKind.agency) for name in story.agencies])
     )
 
+    await insert_entity_names(session, catalogue.created_names)
     await write_agencies(session, article_id, agencies)
     await write_mentions(session, article_id, mentions)
     removed = await _replace_quotes(session, article_id, story.published_at, rows)

@@ -83,6 +83,48 @@ async def create_entity(
     return entity_id
 
 
+async def insert_entity_unless_slug_taken(
+    session: DbSession,
+    *,
+    slug: str,
+    kind: EntityKind,
+    name_ar: str | None,
+    name_en: str | None,
+    title: str | None,
+    wikidata_qid: str | None,
+) -> int | None:
+    """Insert an entity with no aliases and return its id, or None if the slug is taken; no names are written.
+
+    The check and the insert are one statement: ingest creates entities story by story and every
+    round trip counts. The caller writes the lookup names (`insert_entity_names`), all at once.
+    """
+    e = entity_table
+    values: dict[str, Any] = {
+        "slug": slug,
+        "kind": kind.value,
+        "name_ar": name_ar,
+        "name_en": name_en,
+        "aliases": [],
+        "title": title,
+        "wikidata_qid": wikidata_qid,
+    }
+    row = sa.select(*(sa.literal(value, type_=e.c[name].type) for name, value in values.items())).where(
+        ~sa.exists().where(e.c.slug == slug)
+    )
+    result = await session.execute(sa.insert(e).from_select(list(values), row).returning(e.c.id))
+    found = result.scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+async def insert_entity_names(session: DbSession, names: Sequence[tuple[int, str]]) -> None:
+    """Add the lookup keys (entity id, `name_key`) of entities that have none yet."""
+    if names:
+        await session.execute(
+            sa.insert(entity_name_table),
+            [{"entity_id": entity_id, "norm": key, "first": first_word(key)} for entity_id, key in names],
+        )
+
+
 async def write_entity_names(
     session: DbSession, entity_id: int, name_ar: str | None, name_en: str | None, aliases: Iterable[str]
 ) -> None:
