@@ -49,6 +49,7 @@ from app.services.store import (
     create_section,
     insert_entity_names,
     insert_entity_unless_slug_taken,
+    insert_quotes,
     quote_values,
     write_agencies,
     write_mentions,
@@ -362,6 +363,10 @@ async def _lock_article(session: DbSession, guid: str) -> Any:
     ).one_or_none()
 
 
+# What the search index of an article is made of: other changes leave it as it is.
+_INDEXED = {"headline", "summary", "paragraphs"}
+
+
 async def save_story(
     session: DbSession, story: ArticleCreate, *, now: datetime, change: ChangeKind | None = None
 ) -> SaveResult:
@@ -373,8 +378,9 @@ async def save_story(
     content = story.model_dump(mode="json")
     digest = content_hash(content)
     current = await _lock_article(session, story.guid)
-    section_id = await resolve_section(session, story.section)
+    section_id: int | None = None
     if current is None:
+        section_id = await resolve_section(session, story.section)
         insert = _dialect_insert(session)
         inserted = (
             await session.execute(
@@ -392,7 +398,7 @@ async def save_story(
         if inserted is None:
             current = await _lock_article(session, story.guid)
         else:
-            created = await _write_parts(session, inserted.id, story, editor_rows=[])
+            created = await _write_parts(session, inserted.id, story, existing=None)
             await add_version(session, inserted.id, 1, ChangeKind.created, [], content, digest, now)
             public_id = public_id_for(story.guid)
             await _log(session, created, public_id, ChangeAction.created, 1, section_id, now)
@@ -402,6 +408,8 @@ async def save_story(
         raise StoryKilled(f"Story {story.guid!r} was killed; a killed story cannot be revived.")
     if current.content_hash == digest:
         return SaveResult("unchanged", current.public_id, current.version)
+    if section_id is None:
+        section_id = await resolve_section(session, story.section)
     previous = (
         await session.execute(
             sa.select(article_version_table.c.content)
@@ -417,12 +425,8 @@ async def save_story(
         .where(a.c.id == current.id)
         .values(version=version, **article_values(story, section_id=section_id, digest=digest))
     )
-    editor_rows = (
-        await session.execute(
-            sa.select(q).where(q.c.article_id == current.id, q.c.method == AttributionMethod.editor.value)
-        )
-    ).all()
-    created = await _write_parts(session, current.id, story, editor_rows=editor_rows)
+    existing = (await session.execute(sa.select(q).where(q.c.article_id == current.id).order_by(q.c.id))).all()
+    created = await _write_parts(session, current.id, story, existing=existing, reindex=bool(_INDEXED & set(changed)))
     kind = change or ChangeKind.updated
     await add_version(session, current.id, version, kind, changed, content, digest, now)
     await _log(session, created, current.public_id, ChangeAction(kind.value), version, section_id, now)
@@ -444,13 +448,22 @@ async def _log(
 
 
 async def _write_parts(
-    session: DbSession, article_id: int, story: ArticleCreate, *, editor_rows: Sequence[Any]
+    session: DbSession,
+    article_id: int,
+    story: ArticleCreate,
+    *,
+    existing: Sequence[Any] | None,
+    reindex: bool = True,
 ) -> list[int]:
-    """Agencies, quotes and mentions of the story's current version; returns the entities it created."""
+    """Agencies, quotes and mentions of the story's current version; returns the entities it created.
+
+    `existing` are the article's stored quote rows, None for a new article: nothing to replace then.
+    """
     words = _Words.of(story)
     catalogue = await load_catalogue(session, words.all, story.agencies)
     extracted = extract_quotes(story.paragraphs, story.language, catalogue.known)
     await include_names(session, catalogue, [q.speaker.name for q in extracted if q.speaker])
+    editor_rows = [row for row in existing or () if row.method == AttributionMethod.editor.value]
     rows = await _quote_rows(session, catalogue, story, extracted, editor_rows)
     mentions = await _mentions(session, catalogue, story, words, rows)
     agencies = list(
@@ -458,39 +471,47 @@ async def _write_parts(
     )
 
     await insert_entity_names(session, catalogue.created_names)
-    await write_agencies(session, article_id, agencies)
-    await write_mentions(session, article_id, mentions)
-    removed = await _replace_quotes(session, article_id, story.published_at, rows)
-    await search.index_article(session, article_id, story.headline, story.summary, story.paragraphs)
-    await search.index_article_quotes(session, article_id, removed)
+    await write_agencies(session, article_id, agencies, replace=existing is not None)
+    await write_mentions(session, article_id, mentions, replace=existing is not None)
+    added, removed = await _replace_quotes(session, article_id, story.published_at, rows, existing or ())
+    if reindex:
+        await search.index_article(session, article_id, story.headline, story.summary, story.paragraphs)
+    await search.unindex_quotes(session, removed)
+    await search.index_quotes(session, added)
     return catalogue.created
 
 
 async def _replace_quotes(
-    session: DbSession, article_id: int, published_at: datetime, rows: Sequence[QuoteRow]
-) -> list[int]:
-    """Write the new quote set, keeping the id of every quote whose text is unchanged; returns the ids removed.
+    session: DbSession, article_id: int, published_at: datetime, rows: Sequence[QuoteRow], existing: Sequence[Any]
+) -> tuple[list[tuple[int, str]], list[int]]:
+    """Write the new quote set over the `existing` rows, keeping the id of every quote whose text is unchanged.
 
     Partners link to quote ids; a resend that only fixes a typo elsewhere must not renumber them.
+    Returns the quotes inserted, as (id, text), and the ids removed. A kept quote's text is the same
+    once normalised, and so is what the search index holds of it: only new and removed quotes touch
+    the index, and a kept quote is written only if one of its columns changed.
     """
-    existing = (await session.execute(sa.select(q.c.id, q.c.text).where(q.c.article_id == article_id))).all()
-    free: dict[str, list[int]] = {}
+    free: dict[str, list[Any]] = {}
     for old in existing:
-        free.setdefault(normalize(old.text), []).append(old.id)
-    inserts = []
+        free.setdefault(normalize(old.text), []).append(old)
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
     for position, row in enumerate(rows):
         values = quote_values(article_id, published_at, position, row)
-        same = free.get(normalize(row.text))
+        same = free.get(normalize(row.text)) if free else None
         if same:
-            await session.execute(sa.update(q).where(q.c.id == same.pop(0)).values(**values))
+            old = same.pop(0)
+            if any(getattr(old, column) != value for column, value in values.items()):
+                updates.append({"quote_id": old.id, **values})
         else:
             inserts.append(values)
-    leftover = [quote_id for ids in free.values() for quote_id in ids]
-    if leftover:
-        await session.execute(sa.delete(q).where(q.c.id.in_(leftover)))
-    if inserts:
-        await session.execute(sa.insert(q), inserts)
-    return leftover
+    removed = [old.id for olds in free.values() for old in olds]
+    if updates:
+        await session.execute(sa.update(q).where(q.c.id == sa.bindparam("quote_id")), updates)
+    if removed:
+        await session.execute(sa.delete(q).where(q.c.id.in_(removed)))
+    ids = await insert_quotes(session, inserts)
+    return [(quote_id, values["text"]) for quote_id, values in zip(ids, inserts, strict=True)], removed
 
 
 async def current_content(session: DbSession, public_id: str) -> ArticleCreate:
@@ -540,8 +561,8 @@ async def kill_story(session: DbSession, public_id: str, *, now: datetime) -> Sa
             updated_at=now,
         )
     )
-    quote_ids = [r.id for r in await session.execute(sa.select(q.c.id).where(q.c.article_id == row.id))]
-    await session.execute(sa.delete(q).where(q.c.article_id == row.id))
+    deleted = await session.execute(sa.delete(q).where(q.c.article_id == row.id).returning(q.c.id))
+    quote_ids = [quote_id for (quote_id,) in deleted]
     await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == row.id))
     await search.unindex_article(session, row.id, quote_ids)
     await add_version(session, row.id, version, ChangeKind.killed, ["status"], content, digest, now)

@@ -72,47 +72,45 @@ async def index_article(
             values,
         )
     else:
-        await session.execute(sa.text("DELETE FROM search_article WHERE rowid = :id"), values)
+        # FTS5 honours OR REPLACE on the rowid: one statement whether or not the story was indexed before.
         await session.execute(
-            sa.text("INSERT INTO search_article (rowid, headline, body) VALUES (:id, :headline, :body)"), values
+            sa.text("INSERT OR REPLACE INTO search_article (rowid, headline, body) VALUES (:id, :headline, :body)"),
+            values,
         )
 
 
-async def unindex_article(session: DbSession, article_id: int, quote_ids: Sequence[int]) -> None:
-    """A killed story leaves the indexes, its quotes with it."""
+async def unindex_article(session: DbSession, article_id: int, deleted_quotes: Sequence[int]) -> None:
+    """A killed story leaves the indexes, its (already deleted) quotes with it."""
     key = "article_id" if _dialect(session) == "postgresql" else "rowid"
     await session.execute(sa.text(f"DELETE FROM search_article WHERE {key} = :id"), {"id": article_id})
-    await unindex_quotes(session, quote_ids)
+    await unindex_quotes(session, deleted_quotes)
 
 
-async def unindex_quotes(session: DbSession, quote_ids: Sequence[int]) -> None:
-    key = "quote_id" if _dialect(session) == "postgresql" else "rowid"
-    for start in range(0, len(quote_ids), _CHUNK):
-        chunk = list(quote_ids[start : start + _CHUNK])
+async def unindex_quotes(session: DbSession, deleted: Sequence[int]) -> None:
+    """Drop the index rows of quotes that were deleted."""
+    if _dialect(session) == "postgresql":
+        return  # search_quote rows go with their quote (ON DELETE CASCADE)
+    for start in range(0, len(deleted), _CHUNK):
+        chunk = list(deleted[start : start + _CHUNK])
         await session.execute(
-            sa.text(f"DELETE FROM search_quote WHERE {key} IN :ids").bindparams(sa.bindparam("ids", expanding=True)),
+            sa.text("DELETE FROM search_quote WHERE rowid IN :ids").bindparams(sa.bindparam("ids", expanding=True)),
             {"ids": chunk},
         )
 
 
 async def index_quotes(session: DbSession, quotes: Sequence[tuple[int, str]]) -> None:
-    """(Re)index quotes by id."""
+    """(Re)index quotes by id, in one statement: an indexed quote has its row replaced."""
     if not quotes:
         return
-    await unindex_quotes(session, [quote_id for quote_id, _ in quotes])
     rows = [{"id": quote_id, "text": index_text(text)} for quote_id, text in quotes]
     if _dialect(session) == "postgresql":
-        sql = "INSERT INTO search_quote (quote_id, document) VALUES (:id, to_tsvector('simple', :text))"
+        sql = (
+            "INSERT INTO search_quote (quote_id, document) VALUES (:id, to_tsvector('simple', :text)) "
+            "ON CONFLICT (quote_id) DO UPDATE SET document = EXCLUDED.document"
+        )
     else:
-        sql = "INSERT INTO search_quote (rowid, text) VALUES (:id, :text)"
+        sql = "INSERT OR REPLACE INTO search_quote (rowid, text) VALUES (:id, :text)"
     await session.execute(sa.text(sql), rows)
-
-
-async def index_article_quotes(session: DbSession, article_id: int, removed: Sequence[int] = ()) -> None:
-    """Bring an article's quotes into the index after they were rewritten; `removed` are the ids that went."""
-    await unindex_quotes(session, removed)
-    rows = await session.execute(sa.select(q.c.id, q.c.text).where(q.c.article_id == article_id))
-    await index_quotes(session, [(row.id, row.text) for row in rows])
 
 
 # --- asking them -------------------------------------------------------------------------

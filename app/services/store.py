@@ -201,9 +201,12 @@ def quote_values(article_id: int, published_at: datetime, position: int, row: Qu
     }
 
 
-async def write_agencies(session: DbSession, article_id: int, agency_ids: Sequence[int]) -> None:
-    """Replace the article's credited agencies, keeping their order."""
-    await session.execute(sa.delete(article_agency_table).where(article_agency_table.c.article_id == article_id))
+async def write_agencies(
+    session: DbSession, article_id: int, agency_ids: Sequence[int], *, replace: bool = True
+) -> None:
+    """Replace the article's credited agencies, keeping their order; `replace=False` for a new article (none yet)."""
+    if replace:
+        await session.execute(sa.delete(article_agency_table).where(article_agency_table.c.article_id == article_id))
     if agency_ids:
         await session.execute(
             sa.insert(article_agency_table),
@@ -211,9 +214,12 @@ async def write_agencies(session: DbSession, article_id: int, agency_ids: Sequen
         )
 
 
-async def write_mentions(session: DbSession, article_id: int, mentions: dict[tuple[int, MentionRole], int]) -> None:
-    """Replace the article's mentions."""
-    await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == article_id))
+async def write_mentions(
+    session: DbSession, article_id: int, mentions: dict[tuple[int, MentionRole], int], *, replace: bool = True
+) -> None:
+    """Replace the article's mentions; `replace=False` for a new article (none yet)."""
+    if replace:
+        await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == article_id))
     if mentions:
         await session.execute(
             sa.insert(mention_table),
@@ -249,17 +255,30 @@ async def insert_article(
         .returning(article_table.c.id)
     )
     article_id = int(result.scalar_one())
-    await write_agencies(session, article_id, agency_ids)
-    await write_mentions(session, article_id, mentions)
-    if quotes:
-        await session.execute(
-            sa.insert(quote_table), [quote_values(article_id, story.published_at, i, q) for i, q in enumerate(quotes)]
-        )
+    await write_agencies(session, article_id, agency_ids, replace=False)
+    await write_mentions(session, article_id, mentions, replace=False)
+    ids = await insert_quotes(
+        session, [quote_values(article_id, story.published_at, i, q) for i, q in enumerate(quotes)]
+    )
     await add_version(session, article_id, 1, ChangeKind.created, [], content, digest, now)
     if story.status is not ArticleStatus.canceled:
         await search.index_article(session, article_id, story.headline, story.summary, story.paragraphs)
-        await search.index_article_quotes(session, article_id)
+        await search.index_quotes(session, [(quote_id, q.text) for quote_id, q in zip(ids, quotes, strict=True)])
     return article_id
+
+
+async def insert_quotes(session: DbSession, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert one article's quotes (`quote_values` rows) in one statement; their ids, in the order given.
+
+    The ids come back with the positions they were inserted at, so the order the database
+    returns them in does not matter.
+    """
+    if not rows:
+        return []
+    q = quote_table
+    inserted = await session.execute(sa.insert(q).returning(q.c.id, q.c.position), list(rows))
+    ids = {row.position: row.id for row in inserted}
+    return [ids[row["position"]] for row in rows]
 
 
 def content_hash(content: dict[str, Any]) -> str:
