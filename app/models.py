@@ -319,7 +319,7 @@ class Article(ArticleBase, table=True):
         sa.Index("ix_article_status_published", "status", "published_at", "id"),
         sa.Index("ix_article_status_updated", "status", "updated_at", "id"),
         sa.Index("ix_article_section_published", "section_id", "published_at", "id"),
-        sa.Index("ix_article_status_section", "status", "section_id"),
+        sa.Index("ix_article_section_status", "section_id", "status"),
         sa.Index("ix_article_language_published", "language", "published_at", "id"),
     )
 

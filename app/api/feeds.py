@@ -91,7 +91,7 @@ async def entity_feed(
 ) -> Response:
     """Stories that mention the entity, newest first: `feed.json` as JSON Feed 1.1, `feed.atom` as Atom 1.0
     with tombstones for killed stories. Takes the article list's filters."""
-    entity = await entities.get_entity(session, entity_id)
+    entity = await entities.ensure_entity(session, entity_id)
     title = " · ".join(name for name in (entity.name_ar, entity.name_en) if name)
     filters = replace(filters, mentions_entity=entity_id)
     return await _feed(request, session, filters, _FORMATS[kind], title, cursor, limit)

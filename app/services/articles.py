@@ -126,10 +126,20 @@ async def list_articles(
 ) -> tuple[list[ArticleSummary], str | None]:
     """A page of summaries; `expand` (quotes, entities) adds them to each, two statements whatever the page size."""
     sort = effective_sort(sort, filters.search)
-    stmt = sa.select(*_SUMMARY_COLUMNS).join(s, s.c.id == a.c.section_id).where(*article_conditions(filters))
-    stmt, key = search_join(stmt, sort, filters.search, "article", a.c.id, a.c.published_at)
-    stmt = stmt.add_columns(key.label("sort_key"))
-    rows = (await session.execute(keyset(stmt, key, a.c.id, sort=sort, cursor=cursor, limit=limit))).all()
+    # The page is chosen first and only its rows are dressed (section, quote count): SQLite works out
+    # the select list of every candidate row before it sorts them.
+    page = sa.select(a.c.id).where(*article_conditions(filters))
+    page, key = search_join(page, sort, filters.search, "article", a.c.id, a.c.published_at)
+    chosen = keyset(page.add_columns(key.label("sort_key")), key, a.c.id, sort=sort, cursor=cursor, limit=limit)
+    found = chosen.subquery("page")
+    order = (found.c.sort_key.desc(), a.c.id.desc()) if sort is not Sort.oldest else (found.c.sort_key, a.c.id)
+    stmt = (
+        sa.select(*_SUMMARY_COLUMNS, found.c.sort_key)
+        .join(found, found.c.id == a.c.id)
+        .join(s, s.c.id == a.c.section_id)
+        .order_by(*order)
+    )
+    rows = (await session.execute(stmt)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     ids = [row.row_id for row in rows]

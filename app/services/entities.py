@@ -27,7 +27,7 @@ from app.pagination import cursor_id, decode_cursor, encode_cursor
 from app.pipeline.analyse import name_key
 from app.pipeline.normalize import normalize
 from app.services.changes import Event, record
-from app.services.common import a
+from app.services.common import ENTITY_REF_COLUMNS, a, entity_ref
 from app.services.search import similar_entities
 from app.services.store import write_entity_names
 
@@ -147,13 +147,19 @@ async def get_entity(session: DbSession, entity_id: int) -> EntityPublic:
     return _public(row)
 
 
-async def ensure_entity(session: DbSession, entity_id: int) -> None:
-    """404 unless the entity exists (308 to the survivor if it was merged), for the routes under it."""
-    row = (await session.execute(sa.select(e.c.merged_into_id).where(e.c.id == entity_id))).one_or_none()
+async def ensure_entity(session: DbSession, entity_id: int) -> EntityRef:
+    """404 unless the entity exists (308 to the survivor if it was merged), for the routes under it.
+
+    Only its names: counting its quotes and stories costs as much as it has of them.
+    """
+    row = (
+        await session.execute(sa.select(e.c.merged_into_id, *ENTITY_REF_COLUMNS).where(e.c.id == entity_id))
+    ).one_or_none()
     if row is None:
         raise NotFound(f"No entity with id {entity_id}.")
     if row.merged_into_id is not None:
         raise _moved(entity_id, row.merged_into_id)
+    return entity_ref(row)
 
 
 async def _write_names(session: DbSession, entity_id: int) -> None:

@@ -33,11 +33,11 @@ def upgrade() -> None:
         batch_op.drop_index("ix_quote_kind_article")
         batch_op.create_index("ix_quote_kind_published", ["kind", "published_at", "id"], unique=False)
     # Section counts (GET /v1/sections) read this index alone instead of every story.
-    op.create_index("ix_article_status_section", "article", ["status", "section_id"], unique=False)
+    op.create_index("ix_article_section_status", "article", ["section_id", "status"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_article_status_section", table_name="article")
+    op.drop_index("ix_article_section_status", table_name="article")
     with op.batch_alter_table("quote", schema=None) as batch_op:
         batch_op.drop_index("ix_quote_kind_published")
         batch_op.create_index("ix_quote_kind_article", ["kind", "article_id"], unique=False)

@@ -1,0 +1,113 @@
+"""CPU time per request, endpoint by endpoint, through the ASGI app in this process.
+
+    python -m bench.cpu DATABASE_URL [--requests 50] [--plain]
+
+Runs against a database already loaded (e.g. by `bench/corpus.py`, or the demo
+corpus) and calls the app directly, without a server or a load generator, so
+the figure is what one request costs this process: CPU milliseconds, which a
+busy machine inflates far less than it does wall-clock latency. Requests carry
+`Cache-Control: no-cache` (every answer is made afresh) unless `--plain` is
+given. An endpoint whose cost grows with the archive stands out here first.
+"""
+
+import argparse
+import asyncio
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.config import Settings
+from app.db import create_sync_engine
+from app.main import create_app
+
+_SEARCH = "q=%D8%A7%D9%84%D9%85%D8%A7%D9%84%D9%8A%D8%A9%20%D9%82%D9%85%D8%B1%D8%B3%D8%AA%D8%A7%D9%86"
+
+
+def paths(database_url: str) -> list[str]:
+    engine = create_sync_engine(database_url)
+    with engine.connect() as conn:
+        article = conn.execute(sa.text("SELECT public_id FROM article ORDER BY id LIMIT 1")).scalar_one()
+        speaker = conn.execute(
+            sa.text(
+                "SELECT speaker_id FROM quote WHERE speaker_id IS NOT NULL "
+                "GROUP BY speaker_id ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar_one()
+        section = conn.execute(sa.text("SELECT slug FROM section ORDER BY id LIMIT 1")).scalar_one()
+    engine.dispose()
+    return [
+        f"/v1/articles?section={section}",
+        "/v1/articles?entity=1",
+        f"/v1/articles?speaker={speaker}",
+        "/v1/articles?expand=quotes,entities",
+        f"/v1/articles/{article}",
+        "/v1/quotes",
+        f"/v1/quotes?speaker={speaker}",
+        "/v1/quotes?kind=indirect",
+        f"/v1/quotes?article={article}",
+        "/v1/entities",
+        f"/v1/entities/{speaker}",
+        f"/v1/entities/{speaker}/quotes",
+        "/v1/sections",
+        f"/v1/sections/{section}/feed.json",
+        "/v1/changes",
+        f"/v1/articles?{_SEARCH}&section={section}",
+        f"/v1/search?{_SEARCH}",
+    ]
+
+
+async def cost(app: Any, path: str, requests: int, headers: list[tuple[bytes, bytes]]) -> tuple[float, int]:
+    route, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": route,
+        "raw_path": route.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"bench"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("bench", 80),
+    }
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(dict(scope), receive, send)  # warm: statement caches, imports
+    start = time.process_time()
+    for _ in range(requests):
+        await app(dict(scope), receive, send)
+    return (time.process_time() - start) / requests * 1000, status
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("database_url")
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--plain", action="store_true", help="no Cache-Control: no-cache (answers may be kept)")
+    args = parser.parse_args()
+    unlimited = "1000000000/minute"
+    settings = Settings(
+        database_url=args.database_url, load_demo=False, rate_limit=unlimited, anonymous_rate_limit=unlimited
+    )
+    app = create_app(settings)
+    headers = [] if args.plain else [(b"cache-control", b"no-cache")]
+    async with app.router.lifespan_context(app):
+        print(f"{'endpoint':70} {'CPU ms':>8}  status")
+        for path in paths(args.database_url):
+            ms, status = await cost(app, path, args.requests, headers)
+            print(f"{path[:70]:70} {ms:8.2f}  {status}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
