@@ -20,12 +20,17 @@ _BODY_KINDS = frozenset(["agency", "government", "organization"])
 KINDS = ("person", "organization", "agency", "government", "place", "unnamed_group")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Speaker:
     name: str
     kind: str
     title: str | None
     ref: str
+
+    def __init__(self, name: str, kind: str, title: str | None, ref: str) -> None:
+        # As ExtractedQuote: one dict update instead of a frozen dataclass's
+        # object.__setattr__ per field.
+        self.__dict__.update(name=name, kind=kind, title=title, ref=ref)
 
 
 @dataclass(frozen=True)
@@ -422,7 +427,9 @@ _EN_NAME_LINKS = frozenset(["of", "for", "de", "van", "al"])
 def _en_runs(part: Sequence[Tok]) -> list[tuple[int, int]]:
     """Runs of capitalised words, allowing "of"/"for" between two of them."""
     n = len(part)
-    caps = [_en_cap(t.raw) for t in part]
+    # Capitalised, counting Arabic-style particles: "al-Qassab", "el-Sayed"
+    # (written out: a function call per word would cost more than the test).
+    caps = [t.raw[:1].isupper() or (t.raw[:3] in ("al-", "el-") and t.raw[3:4].isupper()) for t in part]
     runs: list[tuple[int, int]] = []
     i = 0
     while i < n:
@@ -482,11 +489,6 @@ def _en_title_word(core: str) -> bool:
     return core in lx.EN_TITLE_WORDS or ("-" in core and any(w in lx.EN_TITLE_WORDS for w in core.split("-")))
 
 
-def _en_cap(raw: str) -> bool:
-    """Capitalised, counting Arabic-style particles: "al-Qassab", "el-Sayed"."""
-    return raw[:1].isupper() or (raw[:3] in ("al-", "el-") and raw[3:4].isupper())
-
-
 def _en_one_word(t: Tok) -> Mention | None:
     """parse_en for a one-word subject ("he", "Smith", "officials"), the commonest case."""
     c = t.core
@@ -514,8 +516,11 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
     ):
         # "Anna Berg": two capitalised ordinary words are a person's name.
         return Mention("person", f"{toks[0].raw} {toks[1].raw}")
-    words = [t for t in toks if t.core or t.raw in _COMMAS]
-    word_cores = [t.core for t in words]
+    word_cores = [t.core for t in toks]
+    words: Sequence[Tok] = toks
+    if "" in word_cores:  # punctuation other than commas goes
+        words = [t for t in toks if t.core or t.raw in _COMMAS]
+        word_cores = [t.core for t in words]
     has_relative = not _EN_RELATIVE.isdisjoint(word_cores)
     if has_relative:
         # "Minister Salma al-Warraqi who cut the ribbon": a relative with no comma ends the subject.
@@ -935,3 +940,12 @@ class Resolver:
     def spoke(self, ent: _Entity) -> None:
         self.spoken.pop(ent.ref, None)
         self.spoken[ent.ref] = None
+
+    def speak(self, m: Mention | None, verb_gender: str, pos: tuple[int, int]) -> Speaker | None:
+        """Resolve the mention and record that its entity spoke; the speaker, if any."""
+        ent = self.resolve(m, verb_gender, pos)
+        if ent is None:
+            return None
+        self.spoken.pop(ent.ref, None)  # spoke(), inlined: this runs for every quote
+        self.spoken[ent.ref] = None
+        return ent.speaker()

@@ -375,14 +375,6 @@ def _kind_of(p: _Para, a: int, b: int) -> str:
     return "mixed" if a < b and max(p.qid[a:b]) >= 0 else "indirect"
 
 
-def _speak(ctx: _Ctx, m: Mention | None, gender: str, pos: tuple[int, int]) -> Speaker | None:
-    ent = ctx.res.resolve(m, gender, pos)
-    if ent is None:
-        return None
-    ctx.res.spoke(ent)
-    return ent.speaker()
-
-
 def _conf(m: Mention | None, base: float) -> float:
     if m is None or m.kind in ("pronoun", "defref", "titleref", "short"):
         return round(base - 0.15, 2)
@@ -522,14 +514,10 @@ def _en_prep_at(cores: list[str], i: int, b: int) -> int:
     return 2 if i + 1 < b and cores[i] == "according" and cores[i + 1] == "to" else 0
 
 
-def _ar_issuing(core: str) -> bool:
-    """A reporting or publishing verb, also with an object pronoun («أعلنته»)."""
-    for suffix in ("", "ه", "ها", "هم"):
-        if core.endswith(suffix) and len(core) > len(suffix) + 1:
-            stem = core[: len(core) - len(suffix)]
-            if stem in lx.AR_CUES or stem in lx.AR_ISSUE_VERBS:
-                return True
-    return False
+# A reporting or publishing verb, also with an object pronoun («أعلنته»).
+_AR_ISSUING = frozenset(
+    stem + suffix for stem in (*lx.AR_CUES, *lx.AR_ISSUE_VERBS) if len(stem) > 1 for suffix in ("", "ه", "ها", "هم")
+)
 
 
 def _source_toks(ctx: _Ctx, p: _Para, a: int, b: int) -> list[Tok]:
@@ -539,7 +527,7 @@ def _source_toks(ctx: _Ctx, p: _Para, a: int, b: int) -> list[Tok]:
         src = src[1:]
     # «ما أعلنته رئاسة المجلس», «حصيلة أعلنتها الحكومة», «بيان أصدره الاتحاد»:
     # whoever issued the text is the source.
-    verb = next((k for k, t in enumerate(src[:3]) if _ar_issuing(t.core)), None)
+    verb = next((k for k, t in enumerate(src[:3]) if t.core in _AR_ISSUING), None)
     if verb is not None and verb + 1 < len(src):
         src = src[verb + 1 :]
     cores = [t.core for t in src]
@@ -595,7 +583,7 @@ def _prep(ctx: _Ctx, pi: int, a: int, b: int) -> bool:
                 c0 += 1
             if _words(p, c0, b) >= 3:
                 m = ctx.mention(src, p.text)
-                sp = _speak(ctx, m, "?", (pi, comma))
+                sp = ctx.res.speak(m, "?", (pi, comma))
                 cue = " ".join(raws[first : first + n])
                 _emit(ctx, pi, c0, b, _kind_of(p, c0, b), cue, sp, _clean(src), _conf(m, 0.8))
                 return True
@@ -621,7 +609,7 @@ def _prep(ctx: _Ctx, pi: int, a: int, b: int) -> bool:
         if _words(p, c0, end) < 3:
             return False
         m = ctx.mention(src, p.text)
-        sp = _speak(ctx, m, "?", (pi, b))
+        sp = ctx.res.speak(m, "?", (pi, b))
         cue = " ".join(raws[j : j + n])
         _emit(ctx, pi, c0, end, _kind_of(p, c0, end), cue, sp, _clean(src), _conf(m, 0.8))
         return True
@@ -775,7 +763,7 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
                 if fw is not None:
                     carrier = p.toks(i + 1, end - 1)
                     m = ctx.mention(carrier, p.text)
-                    sp = _speak(ctx, m, "?", (pi, i))
+                    sp = ctx.res.speak(m, "?", (pi, i))
                     e = _content_end(ctx, p, fw[2], b)
                     if _words(p, fw[2], e) >= 3:
                         _emit(
@@ -806,7 +794,7 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
                 end += 1
             subj = subj_before if subj_before else p.toks(i + 1, end)
             m = ctx.mention(subj, p.text)
-            sp = _speak(ctx, m, gender if gender in ("m", "f", "p") else "?", (pi, end))
+            sp = ctx.res.speak(m, gender if gender in ("m", "f", "p") else "?", (pi, end))
             mention = _clean(subj)
             _emit(ctx, pi, sa, sb, "direct", cue, sp, mention, _conf(m, 0.9), prev_close)
             last_speaker, last_mention = sp, mention
@@ -886,7 +874,7 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
             elif m is not None and m.kind == "pronoun" and ar:
                 sp = None
             else:
-                sp = _speak(ctx, m, g, (pi, max(i, subj_end)))
+                sp = ctx.res.speak(m, g, (pi, max(i, subj_end)))
             mention = _clean(subj_toks)
         base = 0.9 if m is not None and m.kind not in ("pronoun", "short", "defref", "titleref") else 0.75
         if how == "quote":
@@ -960,7 +948,7 @@ def _content_first(ctx: _Ctx, pi: int, a: int, i: int, b: int, cue: str) -> None
     m = parse_en(subj, p.text)
     if m is None:
         return
-    sp = _speak(ctx, m, "?", (pi, i))
+    sp = ctx.res.speak(m, "?", (pi, i))
     _emit(ctx, pi, a, comma, _kind_of(p, a, comma), cue, sp, _clean(subj), _conf(m, 0.8))
 
 
