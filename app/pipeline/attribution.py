@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress
-from typing import NamedTuple
+from typing import Final, TypeAlias
 
 from app.pipeline import lexicon as lx
 from app.pipeline.normalize import normalize, slugify
@@ -41,18 +41,17 @@ class KnownEntity:
     title: str | None = None
 
 
-class Tok(NamedTuple):
-    """A word, number or punctuation mark of a paragraph, with its folded form.
-
-    A tuple rather than a dataclass: stories have thousands of tokens and
-    tuple construction is several times cheaper.
-    """
-
-    start: int
-    end: int
-    raw: str
-    core: str  # normalize()d; "" for punctuation
-    quoted: bool = False  # inside quotation marks
+# A word, number or punctuation mark of a paragraph, with its folded form:
+# (start, end, raw, core, quoted), read through the index constants below.
+# A plain tuple rather than a NamedTuple or a dataclass: a story builds
+# hundreds of them for the parsers, and a NamedTuple costs several times as
+# much to build (tuple.__new__ on a subclass) and twice as much per field read.
+Tok: TypeAlias = tuple[int, int, str, str, bool]
+START: Final = 0
+END: Final = 1
+RAW: Final = 2
+CORE: Final = 3  # normalize()d; "" for punctuation
+QUOTED: Final = 4  # inside quotation marks
 
 
 @lru_cache(maxsize=1 << 16)
@@ -126,13 +125,13 @@ _PART_BREAKS = _COMMAS | _QUOTE_MARKS | frozenset("()-–—")
 
 def _parts(toks: Sequence[Tok]) -> list[list[Tok]]:
     """Split at commas, dropping quotation marks (a name may sit in quotes)."""
-    if _PART_BREAKS.isdisjoint([t.raw for t in toks]):
+    if _PART_BREAKS.isdisjoint([t[RAW] for t in toks]):
         return [list(toks)] if toks else []  # the usual subject: one part, nothing to drop
     out: list[list[Tok]] = [[]]
     for t in toks:
-        if t.raw in _COMMAS:
+        if t[RAW] in _COMMAS:
             out.append([])
-        elif t.raw in _QUOTE_MARKS or t.raw in "()-–—":
+        elif t[RAW] in _QUOTE_MARKS or t[RAW] in "()-–—":
             continue
         else:
             out[-1].append(t)
@@ -142,11 +141,11 @@ def _parts(toks: Sequence[Tok]) -> list[list[Tok]]:
 def _text(toks: Sequence[Tok], para: str) -> str:
     if not toks:
         return ""
-    return para[toks[0].start : toks[-1].end].strip(' ،,:"«»“”')
+    return para[toks[0][START] : toks[-1][END]].strip(' ،,:"«»“”')
 
 
 def _clean_text(toks: Sequence[Tok]) -> str:
-    return " ".join([t.raw for t in toks if t.core])
+    return " ".join([t[RAW] for t in toks if t[CORE]])
 
 
 # --- Arabic -------------------------------------------------------------------
@@ -154,7 +153,7 @@ def _clean_text(toks: Sequence[Tok]) -> str:
 
 def _ar_name_at(words: Sequence[Tok], i: int) -> tuple[int, int, str] | None:
     """A person's name starting at words[i], as (start, end, gender), if any."""
-    return ar_name_span([w.core for w in words], [w.raw for w in words], i)
+    return ar_name_span([w[CORE] for w in words], [w[RAW] for w in words], i)
 
 
 # Words that can open a name: a given name, a kunya or the first half of a
@@ -212,16 +211,16 @@ def _ar_np(words: Sequence[Tok]) -> list[Tok]:
     """The leading noun phrase: stop at prepositions, time words, relatives."""
     out: list[Tok] = []
     for k, t in enumerate(words):
-        c = t.core
-        if c in lx.AR_NP_STOP and not t.quoted:
+        c = t[CORE]
+        if c in lx.AR_NP_STOP and not t[QUOTED]:
             # «المتحدث باسم الوزارة», «مسؤول في الوزارة»: keep a «في»/«ب»
             # that belongs to a role or source noun rather than an adverbial.
             keep_in = (
                 c == "في"
                 and out
-                and (out[0].core in lx.AR_UNNAMED or out[0].core in lx.AR_TITLE_HEADS)
+                and (out[0][CORE] in lx.AR_UNNAMED or out[0][CORE] in lx.AR_TITLE_HEADS)
                 and k + 1 < len(words)
-                and words[k + 1].core not in _AR_OCCASIONS
+                and words[k + 1][CORE] not in _AR_OCCASIONS
             )
             if not keep_in:
                 break
@@ -248,7 +247,7 @@ def _ar_name_after_title(np: Sequence[Tok]) -> tuple[int, int] | None:
     """
     # The name ends the role phrase or stands before a «في» that opens a
     # place or an occasion («... ميريلا أوستراند في مؤتمر صحفي»).
-    for end in [k for k, t in enumerate(np) if t.core == "في"] + [len(np)]:
+    for end in [k for k, t in enumerate(np) if t[CORE] == "في"] + [len(np)]:
         found = _ar_name_before(np, end)
         if found is not None:
             return found
@@ -257,16 +256,16 @@ def _ar_name_after_title(np: Sequence[Tok]) -> tuple[int, int] | None:
 
 def _ar_name_before(np: Sequence[Tok], end: int) -> tuple[int, int] | None:
     # «اتهم زعيم المعارضة إريك توفماند الحكومة بـ»: the verb's object trails.
-    while end > 0 and (np[end - 1].core in _AR_BODY_HEADS or np[end - 1].core in _AR_ON_BEHALF):
+    while end > 0 and (np[end - 1][CORE] in _AR_BODY_HEADS or np[end - 1][CORE] in _AR_ON_BEHALF):
         end -= 1
-    definite_role = np[0].core.startswith("ال")
+    definite_role = np[0][CORE].startswith("ال")
     if end < (3 if definite_role else 4):
         return None
     n1, n2 = np[end - 2], np[end - 1]
-    c1, c2 = n1.core, n2.core
-    if n1.quoted or n2.quoted or len(c1) < 2 or len(c2) < 2:
+    c1, c2 = n1[CORE], n2[CORE]
+    if n1[QUOTED] or n2[QUOTED] or len(c1) < 2 or len(c2) < 2:
         return None
-    if c1.startswith(("ال", "لل")) or c1 in _AR_NOT_NAME or np[end - 3].core in _AR_ON_BEHALF:
+    if c1.startswith(("ال", "لل")) or c1 in _AR_NOT_NAME or np[end - 3][CORE] in _AR_ON_BEHALF:
         return None
     if c2 in _AR_NOT_NAME or c2.startswith("لل") or (c2.startswith("ال") and not c2.endswith("ي")):
         return None
@@ -276,15 +275,15 @@ def _ar_name_before(np: Sequence[Tok], end: int) -> tuple[int, int] | None:
 
 
 def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
-    cores = [t.core for t in toks]
+    cores = [t[CORE] for t in toks]
     # Punctuation has an empty core: without any, there is nothing to filter or split.
     plain = "" not in cores
-    words = list(toks) if plain else [t for t in toks if t.core or t.raw in _COMMAS]
+    words = list(toks) if plain else [t for t in toks if t[CORE] or t[RAW] in _COMMAS]
     # «وقالت فيها إن ...»: "in it" is no subject; the sentence's last named entity speaks.
-    while words and words[0].core in lx.AR_PREP_PRONOUNS:
+    while words and words[0][CORE] in lx.AR_PREP_PRONOUNS:
         words = words[1:]
     if len(words) != len(cores):
-        cores = [t.core for t in words]
+        cores = [t[CORE] for t in words]
     # Chained attribution: «نقلت الوكالة عن مسؤول قوله» — the official speaks.
     # The first «عن» introduces the source; a later one belongs to its
     # description («طلب عدم الكشف عن هويته»).
@@ -304,28 +303,28 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
     # Drop relative clauses and «وهو ...» asides, but keep «ويدعى أبو سليم».
     kept: list[list[Tok]] = []
     for p in parts:
-        if p[0].core in _AR_CALLED and len(p) > 1:
+        if p[0][CORE] in _AR_CALLED and len(p) > 1:
             called = _ar_name_at(p, 1)
             end = called[1] if called else 2
             role = _text(kept[0], para) if kept else None
             return Mention("person", _clean_text(p[1:end]), role, called[2] if called else "?")
-        if p[0].core in _AR_RELATIVE or p[0].core in lx.AR_TIME:
+        if p[0][CORE] in _AR_RELATIVE or p[0][CORE] in lx.AR_TIME:
             continue
         kept.append(p)
     for pi, p in enumerate(kept):
-        pcores = cores if p is words else [t.core for t in p]  # cores are words' folded forms
+        pcores = cores if p is words else [t[CORE] for t in p]  # cores are words' folded forms
         if _AR_NAME_OR_CALLED.isdisjoint(pcores):
             continue  # no name can start in this part
-        praws = [t.raw for t in p]
+        praws = [t[RAW] for t in p]
         # only words that can open a name or announce one need the full test
         for i in compress(range(len(p)), map(_AR_NAME_OR_CALLED.__contains__, pcores)):
             t = p[i]
-            if t.quoted:
+            if t[QUOTED]:
                 continue
             if (
-                t.core in _AR_CALLED
+                t[CORE] in _AR_CALLED
                 and i + 1 < len(p)
-                and ((found := ar_name_span(pcores, praws, i + 1)) is not None or t.core not in _AR_HIS_NAME)
+                and ((found := ar_name_span(pcores, praws, i + 1)) is not None or t[CORE] not in _AR_HIS_NAME)
             ):
                 end = found[1] if found else i + 2
                 return Mention(
@@ -338,13 +337,13 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
             if found is None:
                 continue
             s, e, gender = found
-            before = [w for w in p[:s] if w.core not in lx.AR_TIME]
+            before = [w for w in p[:s] if w[CORE] not in lx.AR_TIME]
             title: str | None = _clean_text(before) or None
-            if title is None and pi > 0 and any(w.core in lx.AR_TITLE_HEADS for w in kept[pi - 1]):
+            if title is None and pi > 0 and any(w[CORE] in lx.AR_TITLE_HEADS for w in kept[pi - 1]):
                 title = _clean_text(kept[pi - 1])
             if title is None and pi + 1 < len(kept):
                 nxt = kept[pi + 1]
-                if nxt[0].core in lx.AR_TITLE_HEADS or nxt[0].core in lx.AR_HONORIFICS:
+                if nxt[0][CORE] in lx.AR_TITLE_HEADS or nxt[0][CORE] in lx.AR_HONORIFICS:
                     title = _clean_text(nxt)
             if title and _fem_word(fold(title.split()[0])):
                 gender = "f" if gender == "?" else gender
@@ -352,23 +351,23 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
     if not kept:
         return None
     np = _ar_np(kept[0])
-    while np and (np[0].core in lx.AR_TIME or (np[0].core in lx.AR_HONORIFICS and len(np) > 1)):
+    while np and (np[0][CORE] in lx.AR_TIME or (np[0][CORE] in lx.AR_HONORIFICS and len(np) > 1)):
         np = np[1:]
     if not np:
         return None
     if (
         len(np) > 1
-        and np[0].core in lx.AR_DOCUMENT_NOUNS
+        and np[0][CORE] in lx.AR_DOCUMENT_NOUNS
         and (
-            np[1].core.startswith("ال")
-            or np[1].quoted
-            or np[1].core in lx.AR_ORG_HEADS
-            or np[1].core in lx.AR_GOV_HEADS
-            or np[1].core in lx.AR_AGENCY_HEADS
+            np[1][CORE].startswith("ال")
+            or np[1][QUOTED]
+            or np[1][CORE] in lx.AR_ORG_HEADS
+            or np[1][CORE] in lx.AR_GOV_HEADS
+            or np[1][CORE] in lx.AR_AGENCY_HEADS
         )
     ):
         np = np[1:]
-    head = np[0].core
+    head = np[0][CORE]
     name = _clean_text(np)
     if head in lx.AR_TITLE_HEADS:
         span = _ar_name_after_title(np)
@@ -380,20 +379,20 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
     if head in _AR_BODY_HEADS:
         kind = "agency" if head in lx.AR_AGENCY_HEADS else "government" if head in lx.AR_GOV_HEADS else "organization"
         gender = "f" if _fem_word(head) else "m"
-        if len(np) == 2 and not head.startswith("ال") and np[1].core in _AR_BODY_HEADS and np[1].core[:2] == "ال":
+        if len(np) == 2 and not head.startswith("ال") and np[1][CORE] in _AR_BODY_HEADS and np[1][CORE][:2] == "ال":
             # «رئاسة المجلس», «أمانة الاتحاد»: an organ of a body named before speaks for it.
-            return Mention("defref", name, gender=gender, head=_strip_al(np[1].core))
-        alone = len(np) == 1 or (len(np) == 2 and np[1].core in ("ذاته", "نفسه", "ذاتها", "نفسها"))
+            return Mention("defref", name, gender=gender, head=_strip_al(np[1][CORE]))
+        alone = len(np) == 1 or (len(np) == 2 and np[1][CORE] in ("ذاته", "نفسه", "ذاتها", "نفسها"))
         if alone and head.startswith("ال"):
             hint = "agency" if head in lx.AR_AGENCY_HEADS else ""
             return Mention("defref", name, gender=gender, head=_strip_al(head), kind_hint=hint)
         second = np[1] if len(np) > 1 else None
         if (
             second is not None
-            and not second.quoted
+            and not second[QUOTED]
             and not head.startswith("ال")
-            and not second.core.startswith("ال")
-            and second.core.endswith(("يه", "ي"))
+            and not second[CORE].startswith("ال")
+            and second[CORE].endswith(("يه", "ي"))
         ):
             return Mention("unnamed_group", name, gender="p")
         return Mention(kind, name, gender=gender)
@@ -402,7 +401,7 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
     # An indefinite sound masculine plural («مسافرون عالقون») is a group of
     # people, and so is one more of them («ناقد آخر»).
     plural = not head.startswith("ال") and head.endswith("ون") and len(head) > 4
-    another = not head.startswith("ال") and len(np) > 1 and np[1].core in lx.AR_ANOTHER
+    another = not head.startswith("ال") and len(np) > 1 and np[1][CORE] in lx.AR_ANOTHER
     if plural or another or head in lx.AR_UNNAMED or _strip_al(head) in lx.AR_UNNAMED:
         if head.startswith("ال") and len(np) <= 2:
             return Mention("defref", name, head="*unnamed")
@@ -418,7 +417,7 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
 
 
 def _is_cap(t: Tok) -> bool:
-    return bool(t.raw[:1].isupper())
+    return bool(t[RAW][:1].isupper())
 
 
 _EN_NAME_LINKS = frozenset(["of", "for", "de", "van", "al"])
@@ -429,14 +428,14 @@ def _en_runs(part: Sequence[Tok]) -> list[tuple[int, int]]:
     n = len(part)
     # Capitalised, counting Arabic-style particles: "al-Qassab", "el-Sayed"
     # (written out: a function call per word would cost more than the test).
-    caps = [t.raw[:1].isupper() or (t.raw[:3] in ("al-", "el-") and t.raw[3:4].isupper()) for t in part]
+    caps = [t[RAW][:1].isupper() or (t[RAW][:3] in ("al-", "el-") and t[RAW][3:4].isupper()) for t in part]
     runs: list[tuple[int, int]] = []
     i = 0
     while i < n:
-        if caps[i] and part[i].core:
+        if caps[i] and part[i][CORE]:
             j = i + 1
             while j < n and (
-                (caps[j] and part[j].core) or (part[j].core in _EN_NAME_LINKS and j + 1 < n and caps[j + 1])
+                (caps[j] and part[j][CORE]) or (part[j][CORE] in _EN_NAME_LINKS and j + 1 < n and caps[j + 1])
             ):
                 j += 1
             runs.append((i, j))
@@ -477,9 +476,9 @@ _EN_SPECIAL = (
 
 
 def _strip_articles(toks: list[Tok]) -> list[Tok]:
-    while toks and toks[0].core in _EN_ARTICLES:
+    while toks and toks[0][CORE] in _EN_ARTICLES:
         toks = toks[1:]
-    while toks and toks[-1].core in _EN_TRAILING:
+    while toks and toks[-1][CORE] in _EN_TRAILING:
         toks = toks[:-1]
     return toks
 
@@ -491,41 +490,41 @@ def _en_title_word(core: str) -> bool:
 
 def _en_one_word(t: Tok) -> Mention | None:
     """parse_en for a one-word subject ("he", "Smith", "officials"), the commonest case."""
-    c = t.core
+    c = t[CORE]
     if c in lx.EN_PRONOUNS:
         return Mention("pronoun", c, gender=lx.EN_PRONOUNS[c])
     if c in lx.EN_TIME or c in _EN_ARTICLES or c in _EN_TRAILING:
         return None
     if c in lx.EN_UNNAMED:
-        return Mention("unnamed_group", t.raw, gender="p")
+        return Mention("unnamed_group", t[RAW], gender="p")
     kind = lx.EN_ORG_WORDS.get(c)
     if kind:
-        return Mention(kind, t.raw)
+        return Mention(kind, t[RAW])
     if _is_cap(t):
-        return Mention("short", t.raw)
-    return Mention("unnamed_group", t.raw, gender="p")
+        return Mention("short", t[RAW])
+    return Mention("unnamed_group", t[RAW], gender="p")
 
 
 def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
-    if len(toks) == 1 and toks[0].core:
+    if len(toks) == 1 and toks[0][CORE]:
         return _en_one_word(toks[0])
     if (
         len(toks) == 2
-        and all(t.core and t.core not in _EN_SPECIAL and _is_cap(t) and "-" not in t.core for t in toks)
-        and not toks[1].raw.endswith(("'s", "’s"))
+        and all(t[CORE] and t[CORE] not in _EN_SPECIAL and _is_cap(t) and "-" not in t[CORE] for t in toks)
+        and not toks[1][RAW].endswith(("'s", "’s"))
     ):
         # "Anna Berg": two capitalised ordinary words are a person's name.
-        return Mention("person", f"{toks[0].raw} {toks[1].raw}")
-    word_cores = [t.core for t in toks]
+        return Mention("person", f"{toks[0][RAW]} {toks[1][RAW]}")
+    word_cores = [t[CORE] for t in toks]
     words: Sequence[Tok] = toks
     if "" in word_cores:  # punctuation other than commas goes
-        words = [t for t in toks if t.core or t.raw in _COMMAS]
-        word_cores = [t.core for t in words]
+        words = [t for t in toks if t[CORE] or t[RAW] in _COMMAS]
+        word_cores = [t[CORE] for t in words]
     has_relative = not _EN_RELATIVE.isdisjoint(word_cores)
     if has_relative:
         # "Minister Salma al-Warraqi who cut the ribbon": a relative with no comma ends the subject.
         rel = next(
-            (k for k, t in enumerate(words) if t.core in _EN_RELATIVE and k and words[k - 1].raw not in _COMMAS), None
+            (k for k, t in enumerate(words) if t[CORE] in _EN_RELATIVE and k and words[k - 1][RAW] not in _COMMAS), None
         )
         if rel is not None:
             words = words[:rel]
@@ -533,12 +532,16 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
     own = None
     if not lx.EN_ORGANS.isdisjoint(word_cores):
         own = next(
-            (k for k, t in enumerate(words[:-1]) if t.raw.endswith(("'s", "’s")) and words[k + 1].core in lx.EN_ORGANS),
+            (
+                k
+                for k, t in enumerate(words[:-1])
+                if t[RAW].endswith(("'s", "’s")) and words[k + 1][CORE] in lx.EN_ORGANS
+            ),
             None,
         )
     if own is not None:
         t = words[own]
-        owner = Tok(t.start, t.end - 2, t.raw[:-2], t.core[:-2], t.quoted)
+        owner = (t[START], t[END] - 2, t[RAW][:-2], t[CORE][:-2], t[QUOTED])
         found = parse_en([*words[:own], owner], para)
         if found is not None:
             return found
@@ -546,30 +549,30 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
     clean: list[Tok] = []
     skipping = False
     for t in words if has_relative else ():
-        if t.raw in _COMMAS:
+        if t[RAW] in _COMMAS:
             skipping = False
             clean.append(t)
-        elif not skipping and t.core in _EN_RELATIVE and clean and clean[-1].raw in _COMMAS:
+        elif not skipping and t[CORE] in _EN_RELATIVE and clean and clean[-1][RAW] in _COMMAS:
             skipping = True
         elif not skipping:
             clean.append(t)
     parts = _parts(clean if clean else words)
     if not parts:
         return None
-    if parts[0][0].core in lx.EN_LEADING_PREPS:
+    if parts[0][0][CORE] in lx.EN_LEADING_PREPS:
         # "In a statement on Wednesday, Qamaristan's foreign ministry": drop the
         # adverbial; with no comma, it ends at its last time word
         # ("In an update on Friday afternoon the ministry").
         if len(parts) > 1:
             parts = parts[1:]
         else:
-            last = max((k for k, t in enumerate(parts[0]) if t.core in lx.EN_TIME and t.core != "on"), default=-1)
+            last = max((k for k, t in enumerate(parts[0]) if t[CORE] in lx.EN_TIME and t[CORE] != "on"), default=-1)
             if 0 < last < len(parts[0]) - 1:
                 parts = [parts[0][last + 1 :]]
-    first = [t for t in parts[0] if t.core not in lx.EN_TIME]
+    first = [t for t in parts[0] if t[CORE] not in lx.EN_TIME]
     if not first:
         return None
-    cores = [t.core for t in first]
+    cores = [t[CORE] for t in first]
     if len(first) == 1 and cores[0] in lx.EN_PRONOUNS:
         return Mention("pronoun", cores[0], gender=lx.EN_PRONOUNS[cores[0]])
     # "a spokesman for the finance ministry": the ministry speaks.
@@ -577,7 +580,7 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
         if (
             c in _EN_SPOKES
             and cores[k + 1] == "for"
-            and not any(_is_cap(t) for t in first[:k] if t.core not in ("a", "an", "the"))
+            and not any(_is_cap(t) for t in first[:k] if t[CORE] not in ("a", "an", "the"))
         ):
             rest = parse_en(first[k + 2 :], para)
             if rest is not None:
@@ -596,18 +599,18 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
     for pi, part in enumerate(parts):
         for s, e in part_runs[pi]:
             run = part[s:e]
-            if run[-1].raw.endswith(("'s", "’s")):
+            if run[-1][RAW].endswith(("'s", "’s")):
                 continue
-            low = [t.core for t in run]
+            low = [t[CORE] for t in run]
             cut = max((k + 1 for k, w in enumerate(low) if _en_title_word(w)), default=0)
             if low and low[0] == "the":
                 cut = max(cut, 1)
             name = run[cut:]
-            stop = next((k for k, t in enumerate(name) if t.core in ("of", "for")), len(name))
+            stop = next((k for k, t in enumerate(name) if t[CORE] in ("of", "for")), len(name))
             name = name[:stop]
-            if len(name) < 2 or _org_kind([t.core for t in name]):
+            if len(name) < 2 or _org_kind([t[CORE] for t in name]):
                 continue
-            before = [t for t in part[:s] if t.core not in lx.EN_TIME] + run[:cut]
+            before = [t for t in part[:s] if t[CORE] not in lx.EN_TIME] + run[:cut]
             title: str | None = _clean_text(before) or None
             if title is None and pi > 0:
                 title = _clean_text(parts[pi - 1]) or None
@@ -619,21 +622,21 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
         return Mention("unnamed_group", _clean_text(first), gender="p")
     for part, runs in zip(parts, part_runs, strict=True):
         for s, e in runs:
-            run = [t for t in part[s:e] if t.core != "the"]
-            kind = _org_kind([t.core for t in run])
+            run = [t for t in part[s:e] if t[CORE] != "the"]
+            kind = _org_kind([t[CORE] for t in run])
             if kind:
                 return Mention(kind, _clean_text(run))
     np = _strip_articles(list(first))
-    np_cores = [t.core for t in np]
+    np_cores = [t[CORE] for t in np]
     if not np:
         return None
-    if first[0].core == "the" and len(np) == 1:
+    if first[0][CORE] == "the" and len(np) == 1:
         head = np_cores[0]
         if head in lx.EN_ORG_WORDS:
             return Mention("defref", head, head=head)
         if head in lx.EN_TITLE_WORDS:
             return Mention("titleref", head, head=head)
-    if first[0].core == "the" and len(np) > 1 and np_cores[-1] in lx.EN_TITLE_WORDS and all(map(_is_cap, np[:-1])):
+    if first[0][CORE] == "the" and len(np) > 1 and np_cores[-1] in lx.EN_TITLE_WORDS and all(map(_is_cap, np[:-1])):
         # "The Selwan coach": a role with a team or country before it.
         return Mention("titleref", np_cores[-1], head=np_cores[-1])
     kind = _org_kind(np_cores)
@@ -642,7 +645,7 @@ def parse_en(toks: Sequence[Tok], para: str) -> Mention | None:
     if kind:
         return Mention(kind, _clean_text(np))
     if len(np) == 1 and _is_cap(np[0]):
-        return Mention("short", np[0].raw)
+        return Mention("short", np[0][RAW])
     return Mention("unnamed_group", _clean_text(np), gender="p")
 
 

@@ -24,6 +24,11 @@ from typing import cast
 
 from app.pipeline import lexicon as lx
 from app.pipeline.attribution import (
+    CORE,
+    END,
+    QUOTED,
+    RAW,
+    START,
     KnownEntity,
     Mention,
     Resolver,
@@ -120,7 +125,6 @@ class _Span:
 
 _MINUS_ONE_LT = (-1).__lt__  # qid > -1: the token is inside quotation marks
 _MINUS_ONE_EQ = (-1).__eq__  # qid == -1: the token is outside quotation marks
-_new_tuple = tuple.__new__
 
 
 @dataclass(slots=True)
@@ -147,15 +151,10 @@ class _Para:
 
     def toks(self, a: int, b: int) -> list[Tok]:
         """Tok tuples for the range [a, b) (a >= 0), for the mention parsers."""
-        # tuple.__new__ skips NamedTuple's Python-level __new__. The ranges are
-        # short (five tokens on average), where a plain loop beats chained
-        # map()/zip() objects, whose set-up would cost more than the tuples.
+        # The ranges are short (five tokens on average): a comprehension beats
+        # zip() over sliced lists, whose set-up costs more than the tuples.
         ends, raws, cores, qid = self.ends, self.raws, self.cores, self.qid
-        out: list[Tok] = []
-        for k in range(a, b):
-            end, raw = ends[k], raws[k]
-            out.append(_new_tuple(Tok, (end - len(raw), end, raw, cores[k], qid[k] >= 0)))
-        return out
+        return [(ends[k] - len(raws[k]), ends[k], raws[k], cores[k], qid[k] >= 0) for k in range(a, b)]
 
     def start(self, i: int) -> int:
         return self.ends[i] - len(self.raws[i])
@@ -522,15 +521,15 @@ _AR_ISSUING = frozenset(
 
 def _source_toks(ctx: _Ctx, p: _Para, a: int, b: int) -> list[Tok]:
     """The source after a preposition, minus «ما أعلنت» and a stray «ل»."""
-    src = [t for t in p.toks(a, b) if t.core or t.raw in _COMMA]
-    if src and src[0].core in ("ما", "لما"):
+    src = [t for t in p.toks(a, b) if t[CORE] or t[RAW] in _COMMA]
+    if src and src[0][CORE] in ("ما", "لما"):
         src = src[1:]
     # «ما أعلنته رئاسة المجلس», «حصيلة أعلنتها الحكومة», «بيان أصدره الاتحاد»:
     # whoever issued the text is the source.
-    verb = next((k for k, t in enumerate(src[:3]) if t.core in _AR_ISSUING), None)
+    verb = next((k for k, t in enumerate(src[:3]) if t[CORE] in _AR_ISSUING), None)
     if verb is not None and verb + 1 < len(src):
         src = src[verb + 1 :]
-    cores = [t.core for t in src]
+    cores = [t[CORE] for t in src]
     # «النتائج التي أعلنتها اللجنة»: the document's author is the source.
     rel = next((k for k, c in enumerate(cores[:4]) if c in ("التي", "الذي")), None)
     if rel is not None and cores and cores[0] in _AR_DOC_ANY and rel + 2 < len(src):
@@ -538,10 +537,10 @@ def _source_toks(ctx: _Ctx, p: _Para, a: int, b: int) -> list[Tok]:
         cores = cores[rel + 2 :]
     if "عن" in cores and not any(c in ("قوله", "قولها", "قولهم") for c in cores):
         src = src[cores.index("عن") + 1 :]
-    if ctx.lang == "ar" and src and src[0].core.startswith("ل") and not src[0].core.startswith("ال"):
+    if ctx.lang == "ar" and src and src[0][CORE].startswith("ل") and not src[0][CORE].startswith("ال"):
         t = src[0]
-        raw = t.raw[1:] if not t.raw.startswith("لل") else "ال" + t.raw[2:]
-        src[0] = Tok(t.start, t.end, raw, fold(raw), t.quoted)
+        raw = t[RAW][1:] if not t[RAW].startswith("لل") else "ال" + t[RAW][2:]
+        src[0] = (t[START], t[END], raw, fold(raw), t[QUOTED])
     return src
 
 
@@ -617,7 +616,7 @@ def _prep(ctx: _Ctx, pi: int, a: int, b: int) -> bool:
 
 
 def _clean(toks: Sequence[Tok]) -> str:
-    return " ".join([t.raw for t in toks if t.core])
+    return " ".join([t[RAW] for t in toks if t[CORE]])
 
 
 # --- reporting verbs ------------------------------------------------------------------
@@ -783,7 +782,7 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
             sa, sb = _span_range(p, prev_close)
             # subject: before the cue (English "X said") or after it
             subj_before = [
-                tt for tt in p.toks(prev_close.close + 1 if prev_close.close is not None else i, i) if tt.core
+                tt for tt in p.toks(prev_close.close + 1 if prev_close.close is not None else i, i) if tt[CORE]
             ]
             end = i + 1
             while end < b and not (
@@ -822,13 +821,13 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
         elif participle or "قد" in cores[a:i] or (core[0] == "ف" and not _AR_AMMA.isdisjoint(cores[a:i])):
             # The words before an Arabic verb matter only after «قد» or «أما»,
             # or for a participle: build them only then.
-            before = [tt for tt in p.toks(a, i) if tt.core]
-            if before and before[-1].core == "قد":
-                was = next((k for k in range(len(before) - 2, -1, -1) if before[k].core in _AR_WAS), None)
+            before = [tt for tt in p.toks(a, i) if tt[CORE]]
+            if before and before[-1][CORE] == "قد":
+                was = next((k for k in range(len(before) - 2, -1, -1) if before[k][CORE] in _AR_WAS), None)
                 if was is not None:
                     subj_toks = before[was + 1 : -1] + subj_toks
-            elif core.startswith("ف") and any(tt.core in _AR_AMMA for tt in before):
-                amma = max(k for k, tt in enumerate(before) if tt.core in _AR_AMMA)
+            elif core.startswith("ف") and any(tt[CORE] in _AR_AMMA for tt in before):
+                amma = max(k for k, tt in enumerate(before) if tt[CORE] in _AR_AMMA)
                 subj_toks = before[amma + 1 :] + subj_toks
         if ar and not participle:
             if not subj_toks and i > a and cores[a] in _AR_BUT and not any(r in _COMMA for r in raws[a:i]):
@@ -837,9 +836,9 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
             elif i > a and cores[i - 1] in lx.AR_RELATIVES:
                 # «بحسب الوكالة الرسمية، التي أضافت أن»: the antecedent speaks.
                 subj_toks = _ar_antecedent(ctx, p, a, i - 1) + subj_toks
-            elif core in _AR_NAQL and not any(t.core in _AR_CHAIN for t in subj_toks):
+            elif core in _AR_NAQL and not any(t[CORE] in _AR_CHAIN for t in subj_toks):
                 # «ونقلت الوكالة عن مصادر مطلعة أن»: the agency carries, the sources speak.
-                ko = next((k for k, t in enumerate(subj_toks) if t.core == "عن"), len(subj_toks))
+                ko = next((k for k, t in enumerate(subj_toks) if t[CORE] == "عن"), len(subj_toks))
                 if ko + 1 < len(subj_toks):
                     subj_toks = subj_toks[ko + 1 :]
         if participle:
@@ -926,10 +925,10 @@ def _en_subject(p: _Para, a: int, i: int) -> list[Tok]:
         if raws[k] in _QMARKS or qid[k] >= 0:
             start = k + 1
             break
-    out = [t for t in p.toks(start, i) if t.core or t.raw in _COMMA]
-    while out and out[-1].core in lx.EN_TIME:
+    out = [t for t in p.toks(start, i) if t[CORE] or t[RAW] in _COMMA]
+    while out and out[-1][CORE] in lx.EN_TIME:
         out.pop()
-    if out and out[-1].core in _EN_JOINS:
+    if out and out[-1][CORE] in _EN_JOINS:
         # "... early next year and added that": the verb shares the last subject.
         return []
     return out
