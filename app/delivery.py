@@ -150,7 +150,7 @@ class Freshness:
         if not again and self._state is not None and self._until > time.monotonic():
             return self._state
         generation = self._generation
-        async with transaction(db) as session:
+        async with transaction(db, read_only=True) as session:
             state = await current_state(session, utcnow())
         # A write that finished while this read was under way may not be in it: do not keep it then.
         if generation == self._generation:
@@ -222,7 +222,7 @@ class Gate:
         cached = self.keys.get(digest)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        async with transaction(db) as session:
+        async with transaction(db, read_only=True) as session:
             info = await authenticate(session, raw)
         if len(self.keys) > 10_000:
             self.keys.clear()

@@ -38,7 +38,7 @@ async def list_changes(
     deadline = time.monotonic() + min(wait, request.app.state.settings.long_poll_max)
     while True:
         # A fresh transaction each time: a snapshot taken before a commit would never see it.
-        async with transaction(db) as session:
+        async with transaction(db, read_only=True) as session:
             rows = await changes.read(session, after=after, limit=limit, sections=view.sections)
         if rows or time.monotonic() >= deadline:
             break
