@@ -299,7 +299,20 @@ def parse_ar(toks: Sequence[Tok], para: str) -> Mention | None:
                 return parse_ar(words[k + 2 :], para)
     if cores and cores[0] in ("اما", "واما"):
         words, cores = words[1:], cores[1:]
-    parts = ([words] if words else []) if plain else _parts(words)
+    if "" not in cores:
+        parts = [words] if words else []
+    else:
+        # What _parts() does, by index: once punctuation is filtered out, the
+        # commas are the only words without a folded form.
+        parts = []
+        s = 0
+        for _ in range(cores.count("")):
+            e = cores.index("", s)
+            if e > s:
+                parts.append(words[s:e])
+            s = e + 1
+        if s < len(words):
+            parts.append(words[s:])
     # Drop relative clauses and «وهو ...» asides, but keep «ويدعى أبو سليم».
     kept: list[list[Tok]] = []
     for p in parts:

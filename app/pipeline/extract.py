@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, pairwise
 from operator import itemgetter
@@ -147,6 +146,7 @@ class _Para:
     closes: dict[int, _Span]  # closing mark index -> span
     used: list[bool]
     cues: list[int]  # tokens that may be reporting verbs, outside quotes
+    names: list[int]  # tokens that may open a name the Arabic prescan registers
     stops: list[int]  # sentence-final punctuation and quotation marks
 
     def toks(self, a: int, b: int) -> list[Tok]:
@@ -183,7 +183,34 @@ def _fold_tok(r: str) -> str:
     return c
 
 
-def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Para]:
+# What a token can be, as bits, decided once per distinct token as its folded
+# form is: a paragraph then finds its stops, cues and name starts in one scan
+# instead of one set-membership map over all its tokens per kind.
+_STOP_ROLE = 1  # sentence-final punctuation or a quotation mark
+_AR_CUE_ROLE = 2
+_EN_CUE_ROLE = 4
+_AR_NAME_ROLE = 8  # may open a name the Arabic prescan registers
+_ROLE_CACHE: dict[str, int] = {}
+_role_get = _ROLE_CACHE.get
+
+
+def _role_tok(raw: str, core: str) -> int:
+    role = 0
+    if raw in _STOPS:
+        role |= _STOP_ROLE
+    if core in _AR_CUE_WORDS:
+        role |= _AR_CUE_ROLE
+    if core in _EN_CUE_WORDS:
+        role |= _EN_CUE_ROLE
+    if core in _AR_PRESCAN:
+        role |= _AR_NAME_ROLE
+    if len(_ROLE_CACHE) > 200_000:
+        _ROLE_CACHE.clear()
+    _ROLE_CACHE[raw] = role
+    return role
+
+
+def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
     # Tokenising is the hot spot of the whole extractor, so it is written as
     # C-level maps over findall() rather than a Python loop over match objects:
     # each chunk is a token with the whitespace before it, which gives offsets
@@ -202,6 +229,13 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
         if None in folded
         else cast(list[str], folded)
     )
+    known_roles = list(map(_role_get, all_raws))
+    all_roles = (
+        [x if x is not None else _role_tok(r, c) for x, r, c in zip(known_roles, all_raws, all_cores, strict=True)]
+        if None in known_roles
+        else cast(list[int], known_roles)
+    )
+    cue_role, name_role = (_AR_CUE_ROLE, _AR_NAME_ROLE) if lang == "ar" else (_EN_CUE_ROLE, 0)
     paras: list[_Para] = []
     first = base = 0  # the paragraph's first token and first character in the story
     for text in paragraphs:
@@ -209,7 +243,19 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
         n = last - first
         raws = all_raws[first:last]
         cores = all_cores[first:last]
-        stops = list(compress(range(n), map(_STOPS.__contains__, raws)))
+        roles = all_roles[first:last]
+        stops: list[int] = []
+        cues: list[int] = []
+        names: list[int] = []
+        for i in compress(range(n), roles):  # the few tokens with a role
+            role = roles[i]
+            if role & _STOP_ROLE:
+                stops.append(i)
+                continue
+            if role & cue_role:
+                cues.append(i)
+            if role & name_role:
+                names.append(i)
         spans: list[_Span] = []
         opens = closes = _NO_SPANS
         cur = -1
@@ -237,7 +283,6 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
         for k, sp in enumerate(spans):
             e = sp.close if sp.close is not None else n
             qid[sp.open + 1 : e] = [k] * (e - sp.open - 1)
-        cues = list(compress(range(n), map(cue_words.__contains__, cores)))
         if spans and cues:
             cues = [i for i in cues if qid[i] < 0]
         paras.append(
@@ -253,6 +298,7 @@ def _prepare(paragraphs: Sequence[str], cue_words: AbstractSet[str]) -> list[_Pa
                 closes,
                 [False] * n,
                 cues,
+                names,
                 stops,
             )
         )
@@ -409,7 +455,7 @@ def _prescan(ctx: _Ctx, pi: int) -> None:
                     break
     if ctx.lang == "ar":
         done = -1
-        for k in compress(range(n), map(_AR_PRESCAN.__contains__, cores)):
+        for k in p.names:
             if k < done or qid[k] >= 0:
                 continue
             core = cores[k]
@@ -554,8 +600,7 @@ _AR_DOC_ANY = lx.AR_DOCUMENTS | lx.AR_DOCUMENT_NOUNS
 _AR_PREP_WORDS = ("بحسب", "حسب", "حسبما", "وفق", "وفقا", "طبقا", "نقلا", "لسان", "حد")
 _AR_PREP_FIRST = frozenset(_AR_PREP_WORDS) | {"و" + w for w in _AR_PREP_WORDS}
 _EN_PREP_FIRST = frozenset(["according"])
-# Sets rather than the dicts' key views: membership through a view's
-# __contains__ wrapper costs twice as much in _prepare's per-token map.
+# Cue words as sets, for the token roles (see _role_tok).
 _AR_CUE_WORDS = frozenset(lx.AR_CUES)
 _EN_CUE_WORDS = frozenset(lx.EN_CUES)
 
@@ -982,7 +1027,7 @@ def _dateline_end(p: _Para) -> int:
 def extract_quotes(paragraphs: Sequence[str], language: str, known: Sequence[KnownEntity] = ()) -> list[ExtractedQuote]:
     """All quotes of a story, in reading order, with resolved speakers."""
     lang = "ar" if language.lower().startswith("ar") else "en"
-    paras = _prepare(paragraphs, _AR_CUE_WORDS if lang == "ar" else _EN_CUE_WORDS)
+    paras = _prepare(paragraphs, lang)
     ctx = _Ctx(paras, lang, Resolver(known), [])
     prep_first = _AR_PREP_FIRST if lang == "ar" else _EN_PREP_FIRST
     for pi, p in enumerate(paras):
