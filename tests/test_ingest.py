@@ -3,6 +3,7 @@
 import asyncio
 import copy
 from pathlib import Path
+from random import Random
 from typing import Any
 
 import httpx
@@ -10,7 +11,12 @@ import orjson
 import pytest
 from fastapi import FastAPI
 
+from app.demo.load import read_corpus
 from app.models import Scope
+from app.pipeline.analyse import tokens
+from app.search.text import index_text
+from app.services.ingest import _tokens
+from app.services.search import indexed
 from tests.conftest import client_for, make_key
 
 pytestmark = pytest.mark.asyncio
@@ -343,3 +349,31 @@ async def test_text_page_and_ninjs_are_ingested(editor: httpx.AsyncClient) -> No
         "/v1/articles", content=b'{"type": "text"}', headers={"Content-Type": "application/ninjs+json"}
     )
     assert broken.status_code == 422 and broken.json()["errors"][0]["name"] == "uri"
+
+
+# Whitespace next to everything index_text and normalize treat specially.
+AWKWARD = [
+    "the minister's plan and ministers’ plans 's alone",
+    "word\u00a0word\u2009word\u3000word\tword\nword",
+    "a \u0301b c\u0301 \u0308d",
+    "⓱ items, ½ cup, ¨ and ˘ alone",
+    "\u200cمی\u200cخواهم \u200b زيد\u200fعمرو",
+    "الوزيرُ والوزارةُ بالـــوزارة للوزير فالحكومة وكالة",
+    "12e5x 3e4 e5 x_y __ 9_",
+    "ΣΊΣΥΦΟΣ ΟΔΟΣ ß İstanbul",
+    "  leading and trailing  ",
+    "",
+]
+
+
+async def test_word_by_word_text_processing_is_the_same() -> None:
+    """Ingest indexes and tokenises word by word, remembering each word: it must equal the whole-text functions."""
+    texts = list(AWKWARD)
+    for article in read_corpus().articles:
+        texts += [article.headline, article.summary or "", " ".join(article.paragraphs)]
+    letters = "".join(AWKWARD)
+    rnd = Random(7)
+    texts += ["".join(rnd.choice(letters) for _ in range(rnd.randrange(1, 40))) for _ in range(2000)]
+    for text in texts:
+        assert indexed(text) == index_text(text), text
+        assert _tokens([text]) == tokens([text]), text

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -169,6 +170,17 @@ async def include_names(session: DbSession, catalogue: Catalogue, names: Sequenc
         await _load(session, catalogue, _named_by(session, entity_name_table.c.norm, missing))
 
 
+@lru_cache(maxsize=1 << 15)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    return tuple(tokens([word])[0])
+
+
+def _tokens(texts: Sequence[str]) -> list[list[str]]:
+    """`tokens(texts)`, word by word with each word's tokens remembered: normalising never looks
+    across whitespace, and wire copy repeats its vocabulary (tests/test_ingest.py holds them equal)."""
+    return [[token for word in text.split() for token in _word_tokens(word)] for text in texts]
+
+
 @dataclass(frozen=True)
 class _Words:
     """A story's text tokenised once: the body (where mentions are counted) and everything that names."""
@@ -178,8 +190,8 @@ class _Words:
 
     @classmethod
     def of(cls, story: ArticleCreate) -> "_Words":
-        body = tokens([*story.paragraphs, story.dateline or ""])
-        return cls(body, body + tokens([*story.agencies, *(tag.name for tag in story.entities)]))
+        body = _tokens([*story.paragraphs, story.dateline or ""])
+        return cls(body, body + _tokens([*story.agencies, *(tag.name for tag in story.entities)]))
 
 
 def _clip(text: str | None, limit: int) -> str | None:
