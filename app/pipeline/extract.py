@@ -18,7 +18,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, pairwise
-from operator import itemgetter
 from typing import cast
 
 from app.pipeline import lexicon as lx
@@ -146,7 +145,8 @@ class _Para:
     closes: dict[int, _Span]  # closing mark index -> span
     used: list[bool]
     cues: list[int]  # tokens that may be reporting verbs, outside quotes
-    names: list[int]  # tokens that may open a name the Arabic prescan registers
+    roles: list[int]  # each token's roles (see _role_tok)
+    names: list[int]  # tokens that may open a name the prescan registers (capitalised in English)
     stops: list[int]  # sentence-final punctuation and quotation marks
 
     def toks(self, a: int, b: int) -> list[Tok]:
@@ -190,6 +190,7 @@ _STOP_ROLE = 1  # sentence-final punctuation or a quotation mark
 _AR_CUE_ROLE = 2
 _EN_CUE_ROLE = 4
 _AR_NAME_ROLE = 8  # may open a name the Arabic prescan registers
+_CAP_ROLE = 16  # capitalised: may be part of an English name
 _ROLE_CACHE: dict[str, int] = {}
 _role_get = _ROLE_CACHE.get
 
@@ -204,6 +205,8 @@ def _role_tok(raw: str, core: str) -> int:
         role |= _EN_CUE_ROLE
     if core in _AR_PRESCAN:
         role |= _AR_NAME_ROLE
+    if raw[0].isupper():
+        role |= _CAP_ROLE
     if len(_ROLE_CACHE) > 200_000:
         _ROLE_CACHE.clear()
     _ROLE_CACHE[raw] = role
@@ -235,7 +238,7 @@ def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
         if None in known_roles
         else cast(list[int], known_roles)
     )
-    cue_role, name_role = (_AR_CUE_ROLE, _AR_NAME_ROLE) if lang == "ar" else (_EN_CUE_ROLE, 0)
+    cue_role, name_role = (_AR_CUE_ROLE, _AR_NAME_ROLE) if lang == "ar" else (_EN_CUE_ROLE, _CAP_ROLE)
     paras: list[_Para] = []
     first = base = 0  # the paragraph's first token and first character in the story
     for text in paragraphs:
@@ -298,6 +301,7 @@ def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
                 closes,
                 [False] * n,
                 cues,
+                roles,
                 names,
                 stops,
             )
@@ -509,14 +513,18 @@ def _prescan(ctx: _Ctx, pi: int) -> None:
                     res.add(name, kind, None, "f" if head.endswith("ه") else "m", (pi, k))
     else:
         done = -1
-        caps = list(map(str.isupper, map(itemgetter(0), raws)))
-        for i in compress(range(n), caps):
+        roles = p.roles
+        for i in p.names:  # the capitalised tokens
             if i < done or qid[i] >= 0:
                 continue
-            if i + 1 == n or not (caps[i + 1] or cores[i + 1] in _EN_NAME_JOINS):
+            if i + 1 == n or not (roles[i + 1] & _CAP_ROLE or cores[i + 1] in _EN_NAME_JOINS):
                 continue  # a lone capital (sentence start, place name) starts no run
             j = i
-            while j < n and cores[j] and (caps[j] or (cores[j] in _EN_NAME_JOINS and j + 1 < n and caps[j + 1])):
+            while (
+                j < n
+                and cores[j]
+                and (roles[j] & _CAP_ROLE or (cores[j] in _EN_NAME_JOINS and j + 1 < n and roles[j + 1] & _CAP_ROLE))
+            ):
                 j += 1
             done = j
             if j - i >= 2:
