@@ -3,9 +3,8 @@
 On PostgreSQL a sequence hands out numbers when rows are inserted, not when
 transactions commit, so a reader could pass a number whose transaction commits
 later and miss it for good. Writers therefore take one transaction-scoped
-advisory lock just before they log their changes, at the very end of their
-work: numbers are then handed out in commit order. SQLite has one writer at a
-time anyway.
+advisory lock as they log their changes, at the very end of their work: numbers
+are then handed out in commit order. SQLite has one writer at a time anyway.
 """
 
 from collections.abc import Sequence
@@ -38,22 +37,29 @@ async def record(session: DbSession, events: Sequence[Event], *, now: datetime) 
     """Append events to the log; call last in a transaction, right before it commits."""
     if not events:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
+    rows = [
+        {
+            "object": e.object.value,
+            "object_id": e.object_id,
+            "action": e.action.value,
+            "version": e.version,
+            "section_id": e.section_id,
+            "detail": e.detail,
+            "at": now,
+        }
+        for e in events
+    ]
+    if session.get_bind().dialect.name != "postgresql":
+        await session.execute(sa.insert(c), rows)
+        return
+    # The lock is taken by the statement that logs, saving a round trip: PostgreSQL never pulls a
+    # subquery with a volatile function into its parent, so the lock is held before the row it
+    # yields reaches the projection that draws the sequence number.
+    lock = sa.select(sa.func.pg_advisory_xact_lock(_CHANGE_LOG_LOCK)).subquery("change_log_lock")
+    values = sa.select(*(sa.bindparam(f"v_{name}", type_=c.c[name].type) for name in rows[0])).select_from(lock)
     await session.execute(
-        sa.insert(c),
-        [
-            {
-                "object": e.object.value,
-                "object_id": e.object_id,
-                "action": e.action.value,
-                "version": e.version,
-                "section_id": e.section_id,
-                "detail": e.detail,
-                "at": now,
-            }
-            for e in events
-        ],
+        sa.insert(c).from_select(list(rows[0]), values),
+        [{f"v_{name}": value for name, value in row.items()} for row in rows],
     )
 
 
