@@ -296,13 +296,14 @@ async def add_version(
     now: datetime,
 ) -> None:
     await session.execute(
-        sa.insert(article_version_table).values(
-            article_id=article_id,
-            version=version,
-            change=change.value,
-            changed_fields=changed,
-            content=content,
-            content_hash=digest,
-            created_at=now,
-        )
+        sa.insert(article_version_table),
+        {
+            "article_id": article_id,
+            "version": version,
+            "change": change.value,
+            "changed_fields": changed,
+            "content": content,
+            "content_hash": digest,
+            "created_at": now,
+        },
     )
