@@ -156,6 +156,15 @@ class _Para:
         ends, raws, cores, qid = self.ends, self.raws, self.cores, self.qid
         return [(ends[k] - len(raws[k]), ends[k], raws[k], cores[k], qid[k] >= 0) for k in range(a, b)]
 
+    def word_toks(self, a: int, b: int, commas: bool = False) -> list[Tok]:
+        """toks() without punctuation (commas kept if asked): the tuples that would be dropped are not built."""
+        ends, raws, cores, qid = self.ends, self.raws, self.cores, self.qid
+        return [
+            (ends[k] - len(raws[k]), ends[k], raws[k], cores[k], qid[k] >= 0)
+            for k in range(a, b)
+            if cores[k] or (commas and raws[k] in _COMMA)
+        ]
+
     def start(self, i: int) -> int:
         return self.ends[i] - len(self.raws[i])
 
@@ -575,7 +584,7 @@ _AR_ISSUING = frozenset(
 
 def _source_toks(ctx: _Ctx, p: _Para, a: int, b: int) -> list[Tok]:
     """The source after a preposition, minus «ما أعلنت» and a stray «ل»."""
-    src = [t for t in p.toks(a, b) if t[CORE] or t[RAW] in _COMMA]
+    src = p.word_toks(a, b, commas=True)
     if src and src[0][CORE] in ("ما", "لما"):
         src = src[1:]
     # «ما أعلنته رئاسة المجلس», «حصيلة أعلنتها الحكومة», «بيان أصدره الاتحاد»:
@@ -834,9 +843,7 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
         if prev_close is not None and prev_close.open >= a and not participle and not p.used[prev_close.open + 1]:
             sa, sb = _span_range(p, prev_close)
             # subject: before the cue (English "X said") or after it
-            subj_before = [
-                tt for tt in p.toks(prev_close.close + 1 if prev_close.close is not None else i, i) if tt[CORE]
-            ]
+            subj_before = p.word_toks(prev_close.close + 1 if prev_close.close is not None else i, i)
             end = i + 1
             while end < b and not (
                 raws[end] in _COMMA and end + 1 < b and (raws[end + 1] in _QMARKS or cores[end + 1] in _PARTICIPLES)
@@ -867,14 +874,12 @@ def _cue_sentence(ctx: _Ctx, pi: int, a: int, b: int) -> None:
             i += 1
             continue
         how, subj_end, cstart = fw
-        subj_toks = p.toks(i + 1, subj_end)
+        subj_toks = p.toks(i + 1, subj_end) if ar else _en_subject(p, a, i)
         before: list[Tok] = []
-        if not ar:
-            subj_toks = _en_subject(p, a, i)
-        elif participle or "قد" in cores[a:i] or (core[0] == "ف" and not _AR_AMMA.isdisjoint(cores[a:i])):
+        if ar and (participle or "قد" in cores[a:i] or (core[0] == "ف" and not _AR_AMMA.isdisjoint(cores[a:i]))):
             # The words before an Arabic verb matter only after «قد» or «أما»,
             # or for a participle: build them only then.
-            before = [tt for tt in p.toks(a, i) if tt[CORE]]
+            before = p.word_toks(a, i)
             if before and before[-1][CORE] == "قد":
                 was = next((k for k in range(len(before) - 2, -1, -1) if before[k][CORE] in _AR_WAS), None)
                 if was is not None:
@@ -978,7 +983,7 @@ def _en_subject(p: _Para, a: int, i: int) -> list[Tok]:
         if raws[k] in _QMARKS or qid[k] >= 0:
             start = k + 1
             break
-    out = [t for t in p.toks(start, i) if t[CORE] or t[RAW] in _COMMA]
+    out = p.word_toks(start, i, commas=True)
     while out and out[-1][CORE] in lx.EN_TIME:
         out.pop()
     if out and out[-1][CORE] in _EN_JOINS:
