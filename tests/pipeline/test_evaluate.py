@@ -52,3 +52,11 @@ def test_match_is_one_to_one_best_first() -> None:
     assert match(gold, pred) == {0: 1, 1: 0}
     assert match(gold, ["كلام آخر تماما"]) == {}
     assert name_key("The Harbour Authority") == name_key("harbour authority")
+
+
+def test_bench_reports_cpu_and_wall_rates() -> None:
+    from app.pipeline.evaluate import bench
+
+    rate, wall_rate, words = bench(seconds=0.01)  # one pass over the bench stories at least
+    assert rate > 0 and wall_rate > 0
+    assert 800 <= words < 1200
