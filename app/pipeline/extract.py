@@ -168,10 +168,6 @@ class _Para:
     def start(self, i: int) -> int:
         return self.ends[i] - len(self.raws[i])
 
-    def words(self, a: int, b: int) -> int:
-        """Number of words (not punctuation) in [a, b)."""
-        return len(self.cores[a:b]) - self.cores[a:b].count("")
-
     def quoted_words(self, a: int, b: int) -> int:
         """Number of words inside quotation marks in [a, b)."""
         if not self.spans:
@@ -425,6 +421,7 @@ def _span_range(p: _Para, s: _Span) -> tuple[int, int]:
 
 
 def _words(p: _Para, a: int, b: int) -> int:
+    """Number of words (not punctuation) in [a, b)."""
     cores = p.cores[a:b]
     return len(cores) - cores.count("")
 
