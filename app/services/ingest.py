@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
@@ -107,48 +107,57 @@ class Catalogue:
             self.known.append(KnownEntity(name=names[0], kind=kind.value, aliases=tuple(names[1:]), title=title))
 
 
-def _one_of(session: DbSession, column: sa.ColumnElement[str], values: Iterable[str]) -> sa.ColumnElement[bool]:
-    """`column IN values` with the values as one parameter: the statement's text is the same for every
-    story (PostgreSQL prepares it once per connection) and hundreds of words cost no more than a few."""
-    listed = sorted(values)
-    if session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, listed, type_=postgresql.ARRAY(sa.String)))
-    each = sa.func.json_each(sa.bindparam(None, orjson.dumps(listed).decode(), type_=sa.String)).table_valued("value")
+def _one_of(postgres: bool, column: sa.ColumnElement[str], name: str) -> sa.ColumnElement[bool]:
+    """`column IN :name`, the values bound as one parameter (see `_listed`): the statement's text is the
+    same whatever the number of values, so PostgreSQL prepares it once per connection and SQLAlchemy
+    does not render hundreds of placeholders for every story."""
+    if postgres:
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(sa.String)))
+    each = sa.func.json_each(sa.bindparam(name, type_=sa.String)).table_valued("value")
     return column.in_(sa.select(each.c.value))
 
 
-def _keys_of(session: DbSession) -> sa.Label[str]:
-    """An entity's lookup keys as one string, so that each entity is one row."""
-    n = entity_name_table
-    agg = sa.func.string_agg if session.get_bind().dialect.name == "postgresql" else sa.func.group_concat
-    keys = sa.select(agg(n.c.norm, _KEY_SEPARATOR)).where(n.c.entity_id == entity_table.c.id)
-    return keys.scalar_subquery().label("name_keys")
+def _listed(postgres: bool, values: Iterable[str]) -> Any:
+    """Values for a `_one_of` parameter: an array on PostgreSQL, a JSON list for SQLite's json_each."""
+    listed = sorted(values)
+    return listed if postgres else orjson.dumps(listed).decode()
 
 
-async def _load(session: DbSession, catalogue: Catalogue, condition: sa.ColumnElement[bool]) -> None:
-    """Add the live entities matching `condition`, with their lookup keys, in one statement.
+@cache
+def _entities_named(postgres: bool, by: str) -> sa.Select[Any]:
+    """Live entities with a lookup key whose `by` column (first word, or the whole key) is one of :names,
+    or whose slug is one of :slugs, each on one row with its lookup keys joined.
+
+    Built once per kind of database and reused: a story runs it once or twice.
+    """
+    e, n = entity_table, entity_name_table
+    agg = sa.func.string_agg if postgres else sa.func.group_concat
+    keys = sa.select(agg(n.c.norm, _KEY_SEPARATOR)).where(n.c.entity_id == e.c.id).scalar_subquery()
+    named = e.c.id.in_(sa.select(n.c.entity_id).where(_one_of(postgres, n.c[by], "names")))
+    return (
+        sa.select(e.c.id, e.c.slug, e.c.kind, e.c.name_ar, e.c.name_en, e.c.aliases, e.c.title, keys)
+        .where(sa.or_(named, _one_of(postgres, e.c.slug, "slugs")), e.c.merged_into_id.is_(None))
+        .order_by(e.c.id)
+    )
+
+
+async def _load(
+    session: DbSession, catalogue: Catalogue, by: str, names: Iterable[str], slugs: Iterable[str] = ()
+) -> None:
+    """Add the live entities found by name (`by` "first" or "norm") or by slug, in one statement.
 
     Merged entities live on as their survivor's aliases.
     """
-    e = entity_table
+    postgres = session.get_bind().dialect.name == "postgresql"
+    params = {"names": _listed(postgres, names), "slugs": _listed(postgres, slugs)}
     # Rows are unpacked rather than read by attribute (about a microsecond each): a story loads
     # tens of entities and this loop was a visible part of an ingest.
-    rows: Iterable[tuple[Any, ...]] = await session.execute(
-        sa.select(e.c.id, e.c.slug, e.c.kind, e.c.name_ar, e.c.name_en, e.c.aliases, e.c.title, _keys_of(session))
-        .where(condition, e.c.merged_into_id.is_(None))
-        .order_by(e.c.id)
-    )
+    rows: Iterable[tuple[Any, ...]] = (await session.execute(_entities_named(postgres, by), params)).all()
     for entity_id, slug, kind, name_ar, name_en, aliases, title, keys in rows:
         if entity_id in catalogue.kinds:
             continue
         names = [name for name in (name_ar, name_en, *aliases) if name]
         catalogue.add(entity_id, slug, EntityKind(kind), names, title, keys.split(_KEY_SEPARATOR) if keys else [])
-
-
-def _named_by(session: DbSession, column: sa.ColumnElement[str], values: Iterable[str]) -> sa.ColumnElement[bool]:
-    """Entities with a lookup key whose `column` (norm or first) is one of the values."""
-    n = entity_name_table
-    return entity_table.c.id.in_(sa.select(n.c.entity_id).where(_one_of(session, column, values)))
 
 
 async def load_catalogue(session: DbSession, texts: Sequence[Sequence[str]], slugs: Sequence[str] = ()) -> Catalogue:
@@ -157,10 +166,7 @@ async def load_catalogue(session: DbSession, texts: Sequence[Sequence[str]], slu
     The cost grows with the story, not with the catalogue.
     """
     catalogue = Catalogue()
-    condition = _named_by(session, entity_name_table.c.first, story_words(texts))
-    if slugs:
-        condition = sa.or_(condition, entity_table.c.slug.in_(list(slugs)))
-    await _load(session, catalogue, condition)
+    await _load(session, catalogue, "first", story_words(texts), slugs)
     return catalogue
 
 
@@ -168,7 +174,7 @@ async def include_names(session: DbSession, catalogue: Catalogue, names: Sequenc
     """Add the entities known by these names, for speakers named otherwise than the text words them."""
     missing = {key for name in names if (key := name_key(name)) and key not in catalogue.ids}
     if missing:
-        await _load(session, catalogue, _named_by(session, entity_name_table.c.norm, missing))
+        await _load(session, catalogue, "norm", missing)
 
 
 @lru_cache(maxsize=1 << 15)
@@ -366,14 +372,15 @@ def _dialect_insert(session: DbSession) -> Any:
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
+_LOCK_ARTICLE = (
+    sa.select(a.c.id, a.c.public_id, a.c.version, a.c.status, a.c.content_hash)
+    .where(a.c.guid == sa.bindparam("guid"))
+    .with_for_update()
+)
+
+
 async def _lock_article(session: DbSession, guid: str) -> Any:
-    return (
-        await session.execute(
-            sa.select(a.c.id, a.c.public_id, a.c.version, a.c.status, a.c.content_hash)
-            .where(a.c.guid == guid)
-            .with_for_update()
-        )
-    ).one_or_none()
+    return (await session.execute(_LOCK_ARTICLE, {"guid": guid})).one_or_none()
 
 
 # What the search index of an article is made of: other changes leave it as it is.
