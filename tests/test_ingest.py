@@ -17,7 +17,7 @@ from app.pipeline.analyse import tokens
 from app.search.text import index_text
 from app.services.ingest import _tokens
 from app.services.search import indexed
-from tests.conftest import client_for, make_key
+from tests.conftest import client_for, count_statements, make_key
 
 pytestmark = pytest.mark.asyncio
 
@@ -349,6 +349,40 @@ async def test_text_page_and_ninjs_are_ingested(editor: httpx.AsyncClient) -> No
         "/v1/articles", content=b'{"type": "text"}', headers={"Content-Type": "application/ninjs+json"}
     )
     assert broken.status_code == 422 and broken.json()["errors"][0]["name"] == "uri"
+
+
+def speech(quotes: int, speaker: str) -> list[str]:
+    """Paragraphs of one new speaker's quotes, `quotes` of them."""
+    first = f"وقال وزير المالية {speaker} في مؤتمر صحفي: «الميزانية ستراعي الفئات الأضعف في المرحلة رقم 0»."
+    more = [f"وأضاف {speaker.split()[-1]}: «سنراجع الضرائب في المرحلة رقم {n} من الخطة»." for n in range(1, quotes)]
+    return [first, *more]
+
+
+async def ingest_statements(editor: httpx.AsyncClient, app: FastAPI, body: dict[str, Any]) -> tuple[int, int]:
+    """The statements one ingest request sends (the key lookup aside) and the story's number of quotes."""
+    with count_statements(app) as statements:
+        response = await send(editor, body)
+    assert response.status_code in (200, 201), response.text
+    article = (await editor.get(f"/v1/articles/{response.json()['id']}")).json()
+    return len([sql for sql in statements if "api_key" not in sql]), len(article["quotes"])
+
+
+async def test_statements_per_story_do_not_grow_with_its_quotes(editor: httpx.AsyncClient, write_app: FastAPI) -> None:
+    """A new story is written in a fixed number of statements, 14 here: five to look up the guid, the
+    sections, the catalogue by the story's words and by its speaker's name, and to insert the article; two
+    for the new speaker and its names; one each for agencies, mentions, quotes, the two search rows, the
+    version and the change log. A new headline then takes 13 (guid, sections, previous version, article,
+    its quotes, catalogue, agencies and mentions replaced, search row, version, change log): nothing per
+    kept quote."""
+    few = story(guid="urn:test:count:few", paragraphs=speech(4, "رامي قاسم"))
+    many = story(guid="urn:test:count:many", paragraphs=speech(16, "نادر سليم"))
+    created = [await ingest_statements(editor, write_app, body) for body in (few, many)]
+    assert [quotes for _, quotes in created] == [4, 16]
+    assert created[0][0] == created[1][0] <= 14, created
+    changed = [{**body, "headline": body["headline"] + " (محدث)"} for body in (few, many)]
+    updated = [await ingest_statements(editor, write_app, body) for body in changed]
+    assert [quotes for _, quotes in updated] == [4, 16]
+    assert updated[0][0] == updated[1][0] <= 13, updated
 
 
 # Whitespace next to everything index_text and normalize treat specially.
