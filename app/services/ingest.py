@@ -402,8 +402,8 @@ async def save_story(
     if current is None:
         section_id = await resolve_section(session, story.section)
         insert = _dialect_insert(session)
-        # Values go as parameters, not .values(): the statement is then the same object shape every
-        # time and SQLAlchemy skips coercing twenty values into a fresh statement per story.
+        # Values go as parameters rather than .values(): SQLAlchemy then neither coerces twenty
+        # literals into a new statement nor computes its cache key afresh for every story.
         inserted = (
             await session.execute(
                 insert(a).on_conflict_do_nothing(index_elements=["guid"]).returning(a.c.id),
