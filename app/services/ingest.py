@@ -110,9 +110,13 @@ class Catalogue:
 def _one_of(postgres: bool, column: sa.ColumnElement[str], name: str) -> sa.ColumnElement[bool]:
     """`column IN :name`, the values bound as one parameter (see `_listed`): the statement's text is the
     same whatever the number of values, so PostgreSQL prepares it once per connection and SQLAlchemy
-    does not render hundreds of placeholders for every story."""
+    does not render hundreds of placeholders for every story.
+
+    On PostgreSQL the array is unnested rather than compared with `= ANY`: once a prepared statement
+    runs on its generic plan, `= ANY($1)` scans the whole array for every row (6.6 ms a story, against
+    1.4 ms for the semi-join)."""
     if postgres:
-        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(sa.String)))
+        return column.in_(sa.select(sa.func.unnest(sa.bindparam(name, type_=postgresql.ARRAY(sa.String)))))
     each = sa.func.json_each(sa.bindparam(name, type_=sa.String)).table_valued("value")
     return column.in_(sa.select(each.c.value))
 
