@@ -119,15 +119,19 @@ async def index_quotes(session: DbSession, quotes: Sequence[tuple[int, str]]) ->
     """(Re)index quotes by id, in one statement: an indexed quote has its row replaced."""
     if not quotes:
         return
-    rows = [{"id": quote_id, "text": indexed(text)} for quote_id, text in quotes]
     if _dialect(session) == "postgresql":
-        sql = (
-            "INSERT INTO search_quote (quote_id, document) VALUES (:id, to_tsvector('simple', :text)) "
-            "ON CONFLICT (quote_id) DO UPDATE SET document = EXCLUDED.document"
+        # Arrays rather than executemany, which asyncpg runs as one INSERT per quote on the server.
+        await session.execute(
+            sa.text(
+                "INSERT INTO search_quote (quote_id, document) "
+                "SELECT id, to_tsvector('simple', text) FROM unnest(CAST(:ids AS integer[]), CAST(:texts AS text[])) "
+                "AS quote(id, text) ON CONFLICT (quote_id) DO UPDATE SET document = EXCLUDED.document"
+            ),
+            {"ids": [quote_id for quote_id, _ in quotes], "texts": [indexed(text) for _, text in quotes]},
         )
-    else:
-        sql = "INSERT OR REPLACE INTO search_quote (rowid, text) VALUES (:id, :text)"
-    await session.execute(sa.text(sql), rows)
+        return
+    rows = [{"id": quote_id, "text": indexed(text)} for quote_id, text in quotes]
+    await session.execute(sa.text("INSERT OR REPLACE INTO search_quote (rowid, text) VALUES (:id, :text)"), rows)
 
 
 # --- asking them -------------------------------------------------------------------------

@@ -8,10 +8,12 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.db import DbSession
 from app.models import (
@@ -116,13 +118,56 @@ async def insert_entity_unless_slug_taken(
     return None if found is None else int(found)
 
 
+def _element_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:
+    """The type of a column's values sent as an array: numbers and times as such, anything else as text."""
+    kind = column.type.impl_instance if isinstance(column.type, sa.TypeDecorator) else column.type
+    for numeric in (sa.Integer, sa.Float, sa.DateTime):
+        if isinstance(kind, numeric):
+            return kind
+    return sa.String()
+
+
+@cache
+def _insert_unnested(table: sa.Table, columns: tuple[str, ...], returning: tuple[str, ...]) -> sa.Insert:
+    """INSERT ... SELECT FROM unnest(one array per column): many rows in one statement on PostgreSQL."""
+
+    def array(name: str) -> sa.BindParameter[Any]:
+        return sa.bindparam(f"v_{name}", type_=postgresql.ARRAY(_element_type(table.c[name])))
+
+    rows = sa.func.unnest(*map(array, columns)).table_valued(*columns).render_derived()
+    insert = sa.insert(table).from_select(list(columns), sa.select(*(rows.c[name] for name in columns)))
+    return insert.returning(*(table.c[name] for name in returning)) if returning else insert
+
+
+async def insert_rows(
+    session: DbSession, table: sa.Table, rows: Sequence[dict[str, Any]], *, returning: tuple[str, ...] = ()
+) -> Sequence[Any]:
+    """Insert rows in one statement; the `returning` columns of the inserted rows, in no particular order.
+
+    SQLite's executemany is a loop in C. asyncpg's runs one INSERT per row on the server: a story's
+    mentions took 2 ms that way, so on PostgreSQL the rows go as one array per column instead.
+    """
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        columns = tuple(rows[0])
+        params = {f"v_{name}": [row[name] for row in rows] for name in columns}
+        result = await session.execute(_insert_unnested(table, columns, returning), params)
+    else:
+        insert = sa.insert(table)
+        if returning:
+            insert = insert.returning(*(table.c[name] for name in returning))
+        result = await session.execute(insert, list(rows))
+    return result.all() if returning else []
+
+
 async def insert_entity_names(session: DbSession, names: Sequence[tuple[int, str]]) -> None:
     """Add the lookup keys (entity id, `name_key`) of entities that have none yet."""
-    if names:
-        await session.execute(
-            sa.insert(entity_name_table),
-            [{"entity_id": entity_id, "norm": key, "first": first_word(key)} for entity_id, key in names],
-        )
+    await insert_rows(
+        session,
+        entity_name_table,
+        [{"entity_id": entity_id, "norm": key, "first": first_word(key)} for entity_id, key in names],
+    )
 
 
 async def write_entity_names(
@@ -207,11 +252,11 @@ async def write_agencies(
     """Replace the article's credited agencies, keeping their order; `replace=False` for a new article (none yet)."""
     if replace:
         await session.execute(sa.delete(article_agency_table).where(article_agency_table.c.article_id == article_id))
-    if agency_ids:
-        await session.execute(
-            sa.insert(article_agency_table),
-            [{"article_id": article_id, "entity_id": e, "position": i} for i, e in enumerate(agency_ids)],
-        )
+    await insert_rows(
+        session,
+        article_agency_table,
+        [{"article_id": article_id, "entity_id": e, "position": i} for i, e in enumerate(agency_ids)],
+    )
 
 
 async def write_mentions(
@@ -220,14 +265,14 @@ async def write_mentions(
     """Replace the article's mentions; `replace=False` for a new article (none yet)."""
     if replace:
         await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == article_id))
-    if mentions:
-        await session.execute(
-            sa.insert(mention_table),
-            [
-                {"article_id": article_id, "entity_id": e, "role": role.value, "count": n}
-                for (e, role), n in mentions.items()
-            ],
-        )
+    await insert_rows(
+        session,
+        mention_table,
+        [
+            {"article_id": article_id, "entity_id": e, "role": role.value, "count": n}
+            for (e, role), n in mentions.items()
+        ],
+    )
 
 
 async def insert_article(
@@ -273,11 +318,8 @@ async def insert_quotes(session: DbSession, rows: Sequence[dict[str, Any]]) -> l
     The ids come back with the positions they were inserted at, so the order the database
     returns them in does not matter.
     """
-    if not rows:
-        return []
-    q = quote_table
-    inserted = await session.execute(sa.insert(q).returning(q.c.id, q.c.position), list(rows))
-    ids = {row.position: row.id for row in inserted}
+    inserted = await insert_rows(session, quote_table, rows, returning=("id", "position"))
+    ids = {position: quote_id for quote_id, position in inserted}
     return [ids[row["position"]] for row in rows]
 
 
