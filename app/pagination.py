@@ -91,27 +91,36 @@ def cursor_score(value: Any) -> float:
     return float(value)
 
 
+def keyset_params(sort: Sort, cursor: str | None, limit: int) -> dict[str, Any]:
+    """The parameters of a `keyset` statement: where the cursor points and how many rows to fetch.
+
+    422 naming `cursor` if the cursor is not one of ours or was made for another sort order.
+    """
+    params: dict[str, Any] = {"limit": limit + 1}
+    if cursor is not None:
+        raw_key, raw_id = decode_cursor(cursor, sort.value, 2)
+        params["after_key"] = cursor_score(raw_key) if sort is Sort.relevance else cursor_time(raw_key)
+        params["after_id"] = cursor_id(raw_id)
+    return params
+
+
 def keyset(
-    stmt: sa.Select[Any],
-    key: sa.ColumnElement[Any],
-    id_col: sa.ColumnElement[Any],
-    *,
-    sort: Sort,
-    cursor: str | None,
-    limit: int,
+    stmt: sa.Select[Any], key: sa.ColumnElement[Any], id_col: sa.ColumnElement[Any], *, sort: Sort, after: bool
 ) -> sa.Select[Any]:
-    """Order by (key, id) and start after the cursor; fetch one extra row to know if more follow.
+    """Order by (key, id), start after the cursor's key (`after`) and fetch one row more than a page,
+    to know if more follow; the values come from `keyset_params`.
 
     The key is a time for newest/oldest and a relevance score (higher is better) for relevance.
     """
-    descending = sort is not Sort.oldest
-    if cursor is not None:
-        raw_key, raw_id = decode_cursor(cursor, sort.value, 2)
-        after: Any = cursor_score(raw_key) if sort is Sort.relevance else cursor_time(raw_key)
-        bound = sa.tuple_(sa.literal(after, key.type), cursor_id(raw_id))
-        stmt = stmt.where(sa.tuple_(key, id_col) < bound if descending else sa.tuple_(key, id_col) > bound)
-    order = (key.desc(), id_col.desc()) if descending else (key.asc(), id_col.asc())
-    return stmt.order_by(*order).limit(limit + 1)
+    if after:
+        bound = sa.tuple_(sa.bindparam("after_key", type_=key.type), sa.bindparam("after_id", type_=id_col.type))
+        stmt = stmt.where(sa.tuple_(key, id_col) > bound if sort is Sort.oldest else sa.tuple_(key, id_col) < bound)
+    return stmt.order_by(*page_order(key, id_col, sort)).limit(sa.bindparam("limit"))
+
+
+def page_order(key: sa.ColumnElement[Any], id_col: sa.ColumnElement[Any], sort: Sort) -> tuple[Any, Any]:
+    """The ORDER BY of a page's rows once chosen by `keyset` and joined to what dresses them."""
+    return (key.desc(), id_col.desc()) if sort is not Sort.oldest else (key.asc(), id_col.asc())
 
 
 def next_link(url: URL, cursor: str | None) -> dict[str, str]:

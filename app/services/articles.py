@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +27,7 @@ from app.models import (
     quote_table,
     utcnow,
 )
-from app.pagination import Sort, encode_cursor, keyset
+from app.pagination import Sort, encode_cursor, keyset, keyset_params, page_order
 from app.services.common import (
     ENTITY_REF_COLUMNS,
     SECTION_COLUMNS,
@@ -34,11 +35,15 @@ from app.services.common import (
     View,
     a,
     article_conditions,
+    article_params,
+    bound,
     effective_sort,
     entity_ref,
     s,
     search_join,
+    search_params,
     section_ref,
+    view_conditions,
 )
 from app.services.quotes import quotes_of_articles
 
@@ -64,16 +69,19 @@ _SUMMARY_COLUMNS = (
 )
 
 
+_AGENCIES = (
+    sa.select(article_agency_table.c.article_id, *ENTITY_REF_COLUMNS)
+    .join(entity_table, entity_table.c.id == article_agency_table.c.entity_id)
+    .where(article_agency_table.c.article_id.in_(bound("ids")))
+    .order_by(article_agency_table.c.article_id, article_agency_table.c.position)
+)
+
+
 async def _agencies(session: DbSession, article_ids: Sequence[int]) -> dict[int, list[EntityRef]]:
     """Credited agencies of many articles in one statement."""
     if not article_ids:
         return {}
-    rows = await session.execute(
-        sa.select(article_agency_table.c.article_id, *ENTITY_REF_COLUMNS)
-        .join(entity_table, entity_table.c.id == article_agency_table.c.entity_id)
-        .where(article_agency_table.c.article_id.in_(article_ids))
-        .order_by(article_agency_table.c.article_id, article_agency_table.c.position)
-    )
+    rows = await session.execute(_AGENCIES, {"ids": list(article_ids)})
     agencies: dict[int, list[EntityRef]] = defaultdict(list)
     for row in rows:
         agencies[row.article_id].append(entity_ref(row))
@@ -99,20 +107,41 @@ def _summary_fields(row: Any, agencies: list[EntityRef]) -> dict[str, Any]:
     }
 
 
+_MENTIONS = (
+    sa.select(mention_table.c.article_id, mention_table.c.role, mention_table.c.count, *ENTITY_REF_COLUMNS)
+    .join(entity_table, entity_table.c.id == mention_table.c.entity_id)
+    .where(mention_table.c.article_id.in_(bound("ids")))
+    .order_by(mention_table.c.article_id, mention_table.c.count.desc(), entity_table.c.id, mention_table.c.role)
+)
+
+
 async def _mentions(session: DbSession, article_ids: Sequence[int]) -> dict[int, list[MentionPublic]]:
     """Mentioned entities of many articles in one statement, most named first."""
     if not article_ids:
         return {}
-    rows = await session.execute(
-        sa.select(mention_table.c.article_id, mention_table.c.role, mention_table.c.count, *ENTITY_REF_COLUMNS)
-        .join(entity_table, entity_table.c.id == mention_table.c.entity_id)
-        .where(mention_table.c.article_id.in_(article_ids))
-        .order_by(mention_table.c.article_id, mention_table.c.count.desc(), entity_table.c.id, mention_table.c.role)
-    )
+    rows = await session.execute(_MENTIONS, {"ids": list(article_ids)})
     mentions: dict[int, list[MentionPublic]] = defaultdict(list)
     for m in rows:
         mentions[m.article_id].append(MentionPublic(entity=entity_ref(m), role=m.role, count=m.count))
     return mentions
+
+
+@lru_cache(maxsize=512)
+def _summaries(names: frozenset[str], sort: Sort, search: str | None) -> sa.Select[Any]:
+    """A page of summaries, for one shape of filters: the parameters `names` (see `article_params`),
+    the order, and the database a search query (if any) is for."""
+    # The page is chosen first and only its rows are dressed (section, quote count): SQLite works out
+    # the select list of every candidate row before it sorts them.
+    page = sa.select(a.c.id).where(*article_conditions(names))
+    page, key = search_join(page, sort, search, "article", a.c.id, a.c.published_at)
+    chosen = keyset(page.add_columns(key.label("sort_key")), key, a.c.id, sort=sort, after="after_key" in names)
+    found = chosen.subquery("page")
+    return (
+        sa.select(*_SUMMARY_COLUMNS, found.c.sort_key)
+        .join(found, found.c.id == a.c.id)
+        .join(s, s.c.id == a.c.section_id)
+        .order_by(*page_order(found.c.sort_key, a.c.id, sort))
+    )
 
 
 async def list_articles(
@@ -126,20 +155,13 @@ async def list_articles(
 ) -> tuple[list[ArticleSummary], str | None]:
     """A page of summaries; `expand` (quotes, entities) adds them to each, two statements whatever the page size."""
     sort = effective_sort(sort, filters.search)
-    # The page is chosen first and only its rows are dressed (section, quote count): SQLite works out
-    # the select list of every candidate row before it sorts them.
-    page = sa.select(a.c.id).where(*article_conditions(filters))
-    page, key = search_join(page, sort, filters.search, "article", a.c.id, a.c.published_at)
-    chosen = keyset(page.add_columns(key.label("sort_key")), key, a.c.id, sort=sort, cursor=cursor, limit=limit)
-    found = chosen.subquery("page")
-    order = (found.c.sort_key.desc(), a.c.id.desc()) if sort is not Sort.oldest else (found.c.sort_key, a.c.id)
-    stmt = (
-        sa.select(*_SUMMARY_COLUMNS, found.c.sort_key)
-        .join(found, found.c.id == a.c.id)
-        .join(s, s.c.id == a.c.section_id)
-        .order_by(*order)
-    )
-    rows = (await session.execute(stmt)).all()
+    params = {
+        **article_params(filters, utcnow()),
+        **search_params(filters.search),
+        **keyset_params(sort, cursor, limit),
+    }
+    stmt = _summaries(frozenset(params), sort, filters.search.dialect if filters.search else None)
+    rows = (await session.execute(stmt, params)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     ids = [row.row_id for row in rows]
@@ -162,25 +184,30 @@ async def list_articles(
     return items, next_cursor
 
 
-async def get_article(session: DbSession, public_id: str, view: View = View()) -> ArticlePublic:
-    row = (
-        await session.execute(
-            sa.select(
-                *_SUMMARY_COLUMNS,
-                a.c.body,
-                a.c.desk,
-                a.c.images,
-                a.c.original_language,
-                a.c.original_headline,
-                a.c.agency_item_id,
-                a.c.agency_url,
-                a.c.translated_by,
-                a.c.translation_method,
-            )
-            .join(s, s.c.id == a.c.section_id)
-            .where(a.c.public_id == public_id, *view.conditions(utcnow()))
+@lru_cache(maxsize=8)
+def _article(names: frozenset[str]) -> sa.Select[Any]:
+    """One article with everything its page shows, for a view with these parameters (see `View.params`)."""
+    return (
+        sa.select(
+            *_SUMMARY_COLUMNS,
+            a.c.body,
+            a.c.desk,
+            a.c.images,
+            a.c.original_language,
+            a.c.original_headline,
+            a.c.agency_item_id,
+            a.c.agency_url,
+            a.c.translated_by,
+            a.c.translation_method,
         )
-    ).one_or_none()
+        .join(s, s.c.id == a.c.section_id)
+        .where(a.c.public_id == bound("public_id"), *view_conditions(names))
+    )
+
+
+async def get_article(session: DbSession, public_id: str, view: View = View()) -> ArticlePublic:
+    params = {"public_id": public_id, **view.params(utcnow())}
+    row = (await session.execute(_article(frozenset(params)), params)).one_or_none()
     if row is None:
         raise NotFound(f"No article with id {public_id!r}.")
     agencies = await _agencies(session, [row.row_id])
@@ -206,11 +233,10 @@ _WITHHELD_FROM_KILLED = ("paragraphs", "summary", "images")
 
 
 async def _article_row(session: DbSession, public_id: str, view: View) -> Any:
-    row = (
-        await session.execute(
-            sa.select(a.c.id, a.c.status).where(a.c.public_id == public_id, *view.conditions(utcnow()))
-        )
-    ).one_or_none()
+    params = {"public_id": public_id, **view.params(utcnow())}
+    conditions = view_conditions(frozenset(params))
+    found = sa.select(a.c.id, a.c.status).where(a.c.public_id == bound("public_id"), *conditions)
+    row = (await session.execute(found, params)).one_or_none()
     if row is None:
         raise NotFound(f"No article with id {public_id!r}.")
     return row

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -59,75 +59,128 @@ class View:
     partner: bool = False
     sections: Sequence[str] | None = None
 
-    def conditions(self, now: datetime) -> list[sa.ColumnElement[bool]]:
-        conditions: list[sa.ColumnElement[bool]] = []
+    def params(self, now: datetime) -> dict[str, Any]:
+        params: dict[str, Any] = {}
         if self.partner:
-            conditions.append(a.c.status != ArticleStatus.withheld.value)
-            conditions.append(sa.or_(a.c.embargoed_until.is_(None), a.c.embargoed_until <= now))
+            params["now"] = now
         if self.sections is not None:
-            conditions.append(_in_sections(self.sections))
-        return conditions
+            params["licensed"] = list(self.sections)
+        return params
 
 
-def section_ids(slugs: Sequence[str]) -> sa.Select[Any]:
-    """The ids of these sections and of their children: sports includes football."""
-    chosen = sa.select(s.c.id).where(s.c.slug.in_(list(slugs)))
+# Parameters holding lists of values (see `bound`).
+_LISTS = frozenset(
+    {"statuses", "licensed", "sections", "entities", "speakers", "agencies"}
+    | {"quote_speakers", "kinds", "article_ids", "ids"}
+)
+
+
+def bound(name: str) -> sa.BindParameter[Any]:
+    """A value passed when the statement runs. Lists go to `IN` as one parameter whatever their length."""
+    return sa.bindparam(name, expanding=name in _LISTS)
+
+
+def view_conditions(names: frozenset[str]) -> list[sa.ColumnElement[bool]]:
+    """The conditions of a `View`, given the names of its `params`."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if "now" in names:
+        conditions.append(a.c.status != ArticleStatus.withheld.value)
+        conditions.append(sa.or_(a.c.embargoed_until.is_(None), a.c.embargoed_until <= bound("now")))
+    if "licensed" in names:
+        conditions.append(a.c.section_id.in_(section_ids(bound("licensed"))))
+    return conditions
+
+
+def section_ids(slugs: sa.BindParameter[Any] | Sequence[str]) -> sa.Select[Any]:
+    """The ids of these sections (slugs, or a parameter holding them) and of their children: sports
+    includes football."""
+    chosen = sa.select(s.c.id).where(s.c.slug.in_(list(slugs) if isinstance(slugs, Sequence) else slugs))
     return sa.select(s.c.id).where(sa.or_(s.c.id.in_(chosen), s.c.parent_id.in_(chosen)))
 
 
-def _in_sections(slugs: Sequence[str]) -> sa.ColumnElement[bool]:
-    return a.c.section_id.in_(section_ids(slugs))
-
-
-def _mentions(entity_ids: Sequence[int]) -> sa.Exists:
+def _mentions(entity_ids: sa.BindParameter[Any]) -> sa.Exists:
     return sa.exists().where(mention_table.c.article_id == a.c.id, mention_table.c.entity_id.in_(entity_ids))
 
 
-def article_conditions(f: ArticleFilters) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = [a.c.status.in_([status.value for status in f.statuses])]
-    conditions += f.view.conditions(datetime.now(UTC))
+def _mention(entity_id: sa.BindParameter[Any]) -> sa.Exists:
+    return sa.exists().where(mention_table.c.article_id == a.c.id, mention_table.c.entity_id == entity_id)
+
+
+# Lists are built from a statement made once per *shape* of their filters (which conditions apply)
+# and run with the values as parameters: building and hashing a statement for every request
+# costs more Python than running it. `article_params` gives the values; the names of its keys
+# are the shape, from which `article_conditions` builds the conditions.
+
+
+def article_params(f: ArticleFilters, now: datetime) -> dict[str, Any]:
+    """The values of an article list's conditions, one per parameter; which keys are present says
+    which conditions apply."""
+    params: dict[str, Any] = {"statuses": [status.value for status in f.statuses], **f.view.params(now)}
     if f.sections:
-        conditions.append(_in_sections(f.sections))
-    for column, low, high in (
-        (a.c.published_at, f.published_from, f.published_to),
-        (a.c.updated_at, f.updated_from, f.updated_to),
-    ):
-        if low is not None:
-            conditions.append(column >= low)
-        if high is not None:
-            conditions.append(column < high)
-    if f.entities:
-        if f.entity_match is Match.all:
-            conditions.extend(_mentions([entity_id]) for entity_id in dict.fromkeys(f.entities))
-        else:
-            conditions.append(_mentions(f.entities))
+        params["sections"] = list(f.sections)
+    for name in ("published_from", "published_to", "updated_from", "updated_to"):
+        if (value := getattr(f, name)) is not None:
+            params[name] = value
+    if f.entities and f.entity_match is Match.all:
+        params.update({f"entity_{n}": entity_id for n, entity_id in enumerate(dict.fromkeys(f.entities))})
+    elif f.entities:
+        params["entities"] = list(f.entities)
     if f.mentions_entity is not None:
-        conditions.append(_mentions([f.mentions_entity]))
+        params["mentions_entity"] = f.mentions_entity
     if f.speakers:
+        params["speakers"] = list(f.speakers)
+    for n, language in enumerate(f.languages):
+        # "ar" matches "ar" and its regional tags such as "ar-EG".
+        params[f"language_{n}"] = language.lower()
+        params[f"language_{n}_region"] = f"{language.lower()}-%"
+    if f.agencies:
+        params["agencies"] = list(f.agencies)
+    return params
+
+
+def article_conditions(names: frozenset[str]) -> list[sa.ColumnElement[bool]]:
+    """The conditions whose values `article_params` named."""
+    conditions: list[sa.ColumnElement[bool]] = [a.c.status.in_(bound("statuses")), *view_conditions(names)]
+    if "sections" in names:
+        conditions.append(a.c.section_id.in_(section_ids(bound("sections"))))
+    for column, low, high in (
+        (a.c.published_at, "published_from", "published_to"),
+        (a.c.updated_at, "updated_from", "updated_to"),
+    ):
+        if low in names:
+            conditions.append(column >= bound(low))
+        if high in names:
+            conditions.append(column < bound(high))
+    if "entities" in names:
+        conditions.append(_mentions(bound("entities")))
+    conditions.extend(_mention(bound(name)) for name in _numbered(names, "entity"))
+    if "mentions_entity" in names:
+        conditions.append(_mention(bound("mentions_entity")))
+    if "speakers" in names:
         # An alias: in a list of quotes the quote table is already in the outer query, and the
         # subquery must not be correlated to it.
         spoken = quote_table.alias("spoken")
-        conditions.append(sa.exists().where(spoken.c.article_id == a.c.id, spoken.c.speaker_id.in_(f.speakers)))
-    if f.languages:
-        # "ar" matches "ar" and its regional tags such as "ar-EG".
+        conditions.append(sa.exists().where(spoken.c.article_id == a.c.id, spoken.c.speaker_id.in_(bound("speakers"))))
+    if languages := _numbered(names, "language"):
+        language = sa.func.lower(a.c.language)
         conditions.append(
-            sa.or_(
-                *(
-                    sa.or_(
-                        sa.func.lower(a.c.language) == lang.lower(),
-                        sa.func.lower(a.c.language).like(f"{lang.lower()}-%"),
-                    )
-                    for lang in f.languages
-                )
-            )
+            sa.or_(*(sa.or_(language == bound(name), language.like(bound(f"{name}_region"))) for name in languages))
         )
-    if f.agencies:
+    if "agencies" in names:
         conditions.append(
             sa.exists().where(
-                article_agency_table.c.article_id == a.c.id, article_agency_table.c.entity_id.in_(f.agencies)
+                article_agency_table.c.article_id == a.c.id, article_agency_table.c.entity_id.in_(bound("agencies"))
             )
         )
     return conditions
+
+
+def _numbered(names: frozenset[str], prefix: str) -> list[str]:
+    """`prefix_0`, `prefix_1`, … among the names, in order."""
+    count = 0
+    while f"{prefix}_{count}" in names:
+        count += 1
+    return [f"{prefix}_{n}" for n in range(count)]
 
 
 SECTION_COLUMNS = (
@@ -159,18 +212,22 @@ def effective_sort(sort: Sort, search: Search | None) -> Sort:
     return Sort.newest if sort is Sort.relevance and search is None else sort
 
 
+def search_params(search: Search | None) -> dict[str, Any]:
+    return {"search": search.expression} if search is not None else {}
+
+
 def search_join(
     stmt: sa.Select[Any],
     sort: Sort,
-    search: Search | None,
+    dialect: str | None,
     kind: str,
     id_col: sa.ColumnElement[Any],
     time_col: sa.ColumnElement[Any],
 ) -> tuple[sa.Select[Any], sa.ColumnElement[Any]]:
-    """Narrow a list to the search hits (if there is a query) and say what it is ordered by:
-    publication time, or relevance."""
-    if search is None:
+    """Narrow a list to the hits of the query in parameter `search`, for a database of this
+    `dialect` (None: no query), and say what it is ordered by: publication time, or relevance."""
+    if dialect is None:
         return stmt, time_col
-    found = hits(search, kind, scored=sort is Sort.relevance)
+    found = hits(sa.bindparam("search", type_=sa.String), dialect, kind, scored=sort is Sort.relevance)
     stmt = stmt.join(found, found.c.id == id_col)
     return stmt, (found.c.score if sort is Sort.relevance else time_col)

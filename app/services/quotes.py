@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from app.models import (
     quote_table,
     utcnow,
 )
-from app.pagination import Sort, encode_cursor, keyset
+from app.pagination import Sort, encode_cursor, keyset, keyset_params, page_order
 from app.services import search
 from app.services.changes import Event, record
 from app.services.common import (
@@ -32,10 +33,14 @@ from app.services.common import (
     View,
     a,
     article_conditions,
+    article_params,
+    bound,
     effective_sort,
     s,
     search_join,
+    search_params,
     section_ref,
+    view_conditions,
 )
 from app.services.search import Search
 
@@ -118,44 +123,84 @@ def _public(row: Any) -> QuotePublic:
     return QuotePublic(**_quote_fields(row), article=article)
 
 
-async def list_quotes(
-    session: DbSession, *, filters: QuoteFilters, sort: Sort, cursor: str | None, limit: int
-) -> tuple[list[QuotePublic], str | None]:
+def quote_params(f: QuoteFilters, now: datetime) -> dict[str, Any]:
+    """The values of a quote list's conditions (see `article_params`). `quote_` marks those tested on the
+    quote itself: its speaker, and its copy of the article's publication time."""
+    params = article_params(f.article, now)
+    for name in ("published_from", "published_to"):
+        if name in params:
+            params[f"quote_{name}"] = params.pop(name)
+    if f.speakers:
+        params["quote_speakers"] = list(f.speakers)
+    if f.kinds:
+        params["kinds"] = [kind.value for kind in f.kinds]
+    if f.article_ids:
+        params["article_ids"] = list(f.article_ids)
+    return params
+
+
+@lru_cache(maxsize=512)
+def _quotes(names: frozenset[str], sort: Sort, search: str | None) -> sa.Select[Any]:
+    """A page of quotes for one shape of filters (see `_summaries` in articles.py)."""
     # The page is chosen on the quote table alone, its article's conditions tested per quote: walking
     # an index on (…, published_at, id) then stops after one page. With the article joined in,
     # SQLite's planner starts from the article table and sorts every quote it finds.
-    article_ok = sa.exists().where(a.c.id == q.c.article_id, *article_conditions(filters.article))
+    article_ok = sa.exists().where(a.c.id == q.c.article_id, *article_conditions(names))
     page = sa.select(q.c.id).where(article_ok)
-    if filters.speakers:
-        page = page.where(q.c.speaker_id.in_(filters.speakers))
-    if filters.kinds:
-        page = page.where(q.c.kind.in_([kind.value for kind in filters.kinds]))
-    if filters.article_ids:
+    if "quote_speakers" in names:
+        page = page.where(q.c.speaker_id.in_(bound("quote_speakers")))
+    if "kinds" in names:
+        page = page.where(q.c.kind.in_(bound("kinds")))
+    if "article_ids" in names:
         # Named articles are few: reach their quotes through the article index instead.
-        page = page.where(q.c.article_id.in_(sa.select(a.c.id).where(a.c.public_id.in_(filters.article_ids))))
-    if filters.article.published_from is not None:
-        page = page.where(q.c.published_at >= filters.article.published_from)
-    if filters.article.published_to is not None:
-        page = page.where(q.c.published_at < filters.article.published_to)
-    sort = effective_sort(sort, filters.search)
-    page, key = search_join(page, sort, filters.search, "quote", q.c.id, q.c.published_at)
-    chosen = keyset(page.add_columns(key.label("sort_key")), key, q.c.id, sort=sort, cursor=cursor, limit=limit)
+        page = page.where(q.c.article_id.in_(sa.select(a.c.id).where(a.c.public_id.in_(bound("article_ids")))))
+    if "quote_published_from" in names:
+        page = page.where(q.c.published_at >= bound("quote_published_from"))
+    if "quote_published_to" in names:
+        page = page.where(q.c.published_at < bound("quote_published_to"))
+    page, key = search_join(page, sort, search, "quote", q.c.id, q.c.published_at)
+    chosen = keyset(page.add_columns(key.label("sort_key")), key, q.c.id, sort=sort, after="after_key" in names)
     found = chosen.subquery("page")
     stmt = _with_article().add_columns(found.c.sort_key).join(found, found.c.id == q.c.id)
-    descending = sort is not Sort.oldest
-    order = (found.c.sort_key.desc(), q.c.id.desc()) if descending else (found.c.sort_key.asc(), q.c.id.asc())
-    rows = (await session.execute(stmt.order_by(*order))).all()
+    return stmt.order_by(*page_order(found.c.sort_key, q.c.id, sort))
+
+
+async def list_quotes(
+    session: DbSession, *, filters: QuoteFilters, sort: Sort, cursor: str | None, limit: int
+) -> tuple[list[QuotePublic], str | None]:
+    sort = effective_sort(sort, filters.search)
+    params = {
+        **quote_params(filters, utcnow()),
+        **search_params(filters.search),
+        **keyset_params(sort, cursor, limit),
+    }
+    stmt = _quotes(frozenset(params), sort, filters.search.dialect if filters.search else None)
+    rows = (await session.execute(stmt, params)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(sort.value, [rows[-1].sort_key, rows[-1].id]) if more else None
     return [_public(row) for row in rows], next_cursor
 
 
+@lru_cache(maxsize=8)
+def _quote(names: frozenset[str]) -> sa.Select[Any]:
+    return _with_article().where(q.c.id == bound("quote_id"), *view_conditions(names))
+
+
 async def get_quote(session: DbSession, quote_id: int, view: View = View()) -> QuotePublic:
-    row = (await session.execute(_with_article().where(q.c.id == quote_id, *view.conditions(utcnow())))).one_or_none()
+    params = {"quote_id": quote_id, **view.params(utcnow())}
+    row = (await session.execute(_quote(frozenset(params)), params)).one_or_none()
     if row is None:
         raise NotFound(f"No quote with id {quote_id}.")
     return _public(row)
+
+
+_OF_ARTICLES = (
+    sa.select(q.c.article_id, *_QUOTE_COLUMNS)
+    .outerjoin(e, e.c.id == q.c.speaker_id)
+    .where(q.c.article_id.in_(bound("ids")))
+    .order_by(q.c.article_id, q.c.position, q.c.id)
+)
 
 
 async def quotes_of_articles(session: DbSession, article_ids: Sequence[int]) -> dict[int, list[QuoteInArticle]]:
@@ -163,12 +208,7 @@ async def quotes_of_articles(session: DbSession, article_ids: Sequence[int]) -> 
     found: dict[int, list[QuoteInArticle]] = {}
     if not article_ids:
         return found
-    rows = await session.execute(
-        sa.select(q.c.article_id, *_QUOTE_COLUMNS)
-        .outerjoin(e, e.c.id == q.c.speaker_id)
-        .where(q.c.article_id.in_(article_ids))
-        .order_by(q.c.article_id, q.c.position, q.c.id)
-    )
+    rows = await session.execute(_OF_ARTICLES, {"ids": list(article_ids)})
     for row in rows:
         found.setdefault(row.article_id, []).append(QuoteInArticle(**_quote_fields(row)))
     return found

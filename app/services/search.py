@@ -137,16 +137,16 @@ async def index_quotes(session: DbSession, quotes: Sequence[tuple[int, str]]) ->
 # --- asking them -------------------------------------------------------------------------
 
 
-def hits(search: Search, kind: str, *, scored: bool) -> sa.Subquery:
+def hits(expr: sa.BindParameter[Any], dialect: str, kind: str, *, scored: bool) -> sa.Subquery:
     """The articles or quotes (`kind`) the query matches, as (id, score): one pass over the index.
 
+    `expr` is the parameter that will hold the query's `Search.expression` for `dialect`.
     Lists join it and are driven by it, so that a rare word costs a few rows and a common one
     never a scan of every story with the index probed for each. The score is higher for better
     matches (headline words weigh more than body words) and computed only when asked for.
     """
-    expr = sa.bindparam(None, search.expression, type_=sa.String)
     table = sa.table(f"search_{kind}")
-    if search.dialect == "postgresql":
+    if dialect == "postgresql":
         query = sa.func.to_tsquery("simple", expr)
         document: sa.ColumnElement[Any] = sa.literal_column("document")
         ranked: sa.ColumnElement[float] = sa.func.ts_rank(document, query) if scored else sa.literal(0.0)
