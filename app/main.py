@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import errors
 from app.api import api_router, health
-from app.api.deps import check_request
+from app.api.deps import check_request, query_definitions
 from app.config import Settings, get_settings
 from app.db import Database
 from app.delivery import Compress, Gate, Usage
@@ -96,6 +96,8 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
                     },
                 )
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    # The schemas the parameters of query models refer to (see `QueryModelRoute`).
+    schemas.update(query_definitions())
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     # Bodies read by hand (several content types) name their JSON schema by reference.

@@ -13,6 +13,7 @@ from app.api.deps import (
     GuidQuery,
     IfMatch,
     PageDep,
+    QueryModelRoute,
     ViewDep,
     require_unchanged,
 )
@@ -51,7 +52,7 @@ from app.pagination import Page, next_link
 from app.pipeline.read import read_story
 from app.services import articles, ingest
 
-router = APIRouter(prefix="/articles", tags=["articles"])
+router = APIRouter(prefix="/articles", tags=["articles"], route_class=QueryModelRoute)
 
 ArticlePath = Annotated[ArticleId, Path(description="Article id.", examples=["k3v7q2m9x4p8r6t1"])]
 

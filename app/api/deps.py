@@ -1,15 +1,16 @@
 """Query parameters shared by the list routes, parsed once into filter objects."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, get_origin
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, ValidationError, WithJsonSchema
 
 from app.db import DbSession
 from app.delivery import caller_of, etag_seq
@@ -63,6 +64,124 @@ TimeFrom = Annotated[datetime, _time_bound(next_day=False), _DATE_SCHEMA]
 TimeTo = Annotated[datetime, _time_bound(next_day=True), _DATE_SCHEMA]
 
 
+# --- Query strings read in one validation ----------------------------------------------------
+#
+# FastAPI resolves each declared query parameter on its own, with fresh introspection of its
+# annotation on every request: for a list's sixteen parameters that was a fifth of the request's
+# CPU. The lists' parameters are declared as pydantic models instead and read by `read_query` in
+# one validation; `query_parameters` documents them in OpenAPI, and `check_request` knows them.
+
+QueryModel = TypeVar("QueryModel", bound=BaseModel)
+Call = TypeVar("Call", bound=Callable[..., Any])
+
+_QUERY_MODELS: dict[Callable[..., Any], type[BaseModel]] = {}
+_LIST_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+
+
+def reads_query(model: type[BaseModel]) -> Callable[[Call], Call]:
+    """Mark a dependency as reading `model`'s fields from the query string (see `read_query`)."""
+
+    def mark(dependency: Call) -> Call:
+        _QUERY_MODELS[dependency] = model
+        _LIST_FIELDS[model] = frozenset(
+            name for name, field in model.model_fields.items() if get_origin(field.annotation) is list
+        )
+        return dependency
+
+    return mark
+
+
+def read_query(request: Request, model: type[QueryModel]) -> QueryModel:
+    """The model's fields from the query string: a repeated parameter fills a list, or else the last
+    one counts, as with FastAPI's own parameters; 422 naming the parameter if a value is refused."""
+    lists = _LIST_FIELDS[model]
+    values: dict[str, Any] = {}
+    for name, value in request.query_params.multi_items():
+        if name in lists:
+            values.setdefault(name, []).append(value)
+        else:
+            values[name] = value
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False)
+        raise RequestValidationError([{**error, "loc": ("query", *error["loc"])} for error in errors]) from None
+
+
+def _query_models(dependant: Dependant) -> list[type[BaseModel]]:
+    found = [model] if (model := _QUERY_MODELS.get(dependant.call)) is not None else []  # type: ignore[arg-type]
+    for sub in dependant.dependencies:
+        found += _query_models(sub)
+    return found
+
+
+def _declared_query_names(dependant: Dependant) -> set[str]:
+    """Query parameters FastAPI itself reads for a route."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _declared_query_names(sub)
+    return names
+
+
+def _parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    parameters = []
+    for name, field in model.model_fields.items():
+        prop = {k: v for k, v in schema["properties"][name].items() if k not in ("description", "title")}
+        parameter = {"name": name, "in": "query", "required": field.is_required(), "schema": prop}
+        if field.description:
+            parameter["description"] = field.description
+        parameters.append(parameter)
+    return parameters
+
+
+def query_definitions() -> dict[str, Any]:
+    """The schemas (enums) that query model parameters refer to, for the OpenAPI components."""
+    definitions: dict[str, Any] = {}
+    for model in _QUERY_MODELS.values():
+        definitions.update(model.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}))
+    return definitions
+
+
+class QueryModelRoute(APIRoute):
+    """A route whose query models (see `reads_query`) are documented in OpenAPI like FastAPI's own parameters."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        # A parameter the route declares itself (search's required `q`) is documented as declared.
+        declared = _declared_query_names(self.dependant)
+        parameters = [
+            parameter
+            for model in _query_models(self.dependant)
+            for parameter in _parameters(model)
+            if parameter["name"] not in declared
+        ]
+        if parameters:
+            extra = dict(self.openapi_extra or {})
+            extra["parameters"] = [*extra.get("parameters", []), *parameters]
+            self.openapi_extra = extra
+
+
+CursorQuery = Annotated[
+    str | None, Field(max_length=512, description="Opaque cursor from `next_cursor` of the previous page.")
+]
+LimitQuery = Annotated[int, Field(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")]
+
+
+class PageQuery(BaseModel):
+    sort: Annotated[
+        Sort,
+        Field(description="`newest` first (default), `oldest` first, or `relevance` (with `q`; newest without one)."),
+    ] = Sort.newest
+    cursor: CursorQuery = None
+    limit: LimitQuery = DEFAULT_LIMIT
+
+
+class IdPageQuery(BaseModel):
+    cursor: CursorQuery = None
+    limit: LimitQuery = DEFAULT_LIMIT
+
+
 @dataclass(frozen=True)
 class PageParams:
     sort: Sort
@@ -70,42 +189,27 @@ class PageParams:
     limit: int
 
 
-async def page_params(
-    sort: Annotated[
-        Sort,
-        Query(description="`newest` first (default), `oldest` first, or `relevance` (with `q`; newest without one)."),
-    ] = Sort.newest,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=512, description="Opaque cursor from `next_cursor` of the previous page."),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")] = DEFAULT_LIMIT,
-) -> PageParams:
-    return PageParams(sort=sort, cursor=cursor, limit=limit)
+@reads_query(PageQuery)
+async def page_params(request: Request) -> PageParams:
+    page = read_query(request, PageQuery)
+    return PageParams(sort=page.sort, cursor=page.cursor, limit=page.limit)
 
 
-async def id_page_params(
-    cursor: Annotated[
-        str | None,
-        Query(max_length=512, description="Opaque cursor from `next_cursor` of the previous page."),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")] = DEFAULT_LIMIT,
-) -> PageParams:
-    return PageParams(sort=Sort.oldest, cursor=cursor, limit=limit)
+@reads_query(IdPageQuery)
+async def id_page_params(request: Request) -> PageParams:
+    page = read_query(request, IdPageQuery)
+    return PageParams(sort=Sort.oldest, cursor=page.cursor, limit=page.limit)
 
 
 SectionQuery = Annotated[
-    list[Slug], Query(description="Section slug; repeat for several. A parent section includes its children.")
+    list[Slug], Field(description="Section slug; repeat for several. A parent section includes its children.")
 ]
-PublishedFrom = Annotated[TimeFrom | None, Query(description="Published at or after (date or date-time).")]
-PublishedTo = Annotated[TimeTo | None, Query(description="Published before, or on that day for a date.")]
-EntityQuery = Annotated[
-    list[EntityId], Query(description="Entity id mentioned by the article; repeat for several (see `entity_match`).")
-]
+PublishedFrom = Annotated[TimeFrom | None, Field(description="Published at or after (date or date-time).")]
+PublishedTo = Annotated[TimeTo | None, Field(description="Published before, or on that day for a date.")]
 EntityMatchQuery = Annotated[
-    Match, Query(description="With several `entity`: `any` (default) or `all` of them must be mentioned.")
+    Match, Field(description="With several `entity`: `any` (default) or `all` of them must be mentioned.")
 ]
-LanguageQuery = Annotated[list[Language], Query(description="BCP 47 language; `ar` also matches `ar-EG`. Repeatable.")]
+LanguageQuery = Annotated[list[Language], Field(description="BCP 47 language; `ar` also matches `ar-EG`. Repeatable.")]
 
 
 def _view(request: Request) -> View:
@@ -122,7 +226,7 @@ ViewDep = Annotated[View, Depends(view_of)]
 
 QueryText = Annotated[
     str | None,
-    Query(
+    Field(
         min_length=1,
         max_length=500,
         description='Search: words (all must match), "exact phrase", OR, -exclude, prefix*. Arabic is matched '
@@ -137,76 +241,83 @@ def _search(request: Request, q: str | None) -> Search | None:
     return parse_query(q, request.app.state.db.dialect) if q is not None else None
 
 
-# The view and the query are read here rather than as dependencies of their own: every
-# dependency FastAPI solves costs time on each request of the busiest routes.
-async def article_filters(
-    request: Request,
-    q: QueryText = None,
-    section: SectionQuery = [],
-    published_from: PublishedFrom = None,
-    published_to: PublishedTo = None,
-    updated_from: Annotated[TimeFrom | None, Query(description="Updated at or after (date or date-time).")] = None,
-    updated_to: Annotated[TimeTo | None, Query(description="Updated before, or on that day for a date.")] = None,
-    entity: EntityQuery = [],
-    entity_match: EntityMatchQuery = Match.any,
+class ArticleQuery(BaseModel):
+    q: QueryText = None
+    section: SectionQuery = []
+    published_from: PublishedFrom = None
+    published_to: PublishedTo = None
+    updated_from: Annotated[TimeFrom | None, Field(description="Updated at or after (date or date-time).")] = None
+    updated_to: Annotated[TimeTo | None, Field(description="Updated before, or on that day for a date.")] = None
+    entity: Annotated[
+        list[EntityId],
+        Field(description="Entity id mentioned by the article; repeat for several (see `entity_match`)."),
+    ] = []
+    entity_match: EntityMatchQuery = Match.any
     speaker: Annotated[
-        list[EntityId], Query(description="Only articles that quote this entity; repeat for any of several.")
-    ] = [],
-    language: LanguageQuery = [],
+        list[EntityId], Field(description="Only articles that quote this entity; repeat for any of several.")
+    ] = []
+    language: LanguageQuery = []
     agency: Annotated[
-        list[EntityId], Query(description="Only articles credited to this agency (entity id); repeatable.")
-    ] = [],
-    status: Annotated[list[ArticleStatus], Query(description="Article status; repeatable. Default: usable only.")] = [
+        list[EntityId], Field(description="Only articles credited to this agency (entity id); repeatable.")
+    ] = []
+    status: Annotated[list[ArticleStatus], Field(description="Article status; repeatable. Default: usable only.")] = [
         ArticleStatus.usable
-    ],
-) -> ArticleFilters:
+    ]
+
+
+class QuoteQuery(BaseModel):
+    q: QueryText = None
+    speaker: Annotated[list[EntityId], Field(description="Speaker entity id; repeat for any of several.")] = []
+    kind: Annotated[list[QuoteKind], Field(description="direct, indirect or mixed; repeatable.")] = []
+    article: Annotated[list[ArticleId], Field(description="Article id; repeatable.")] = []
+    section: SectionQuery = []
+    published_from: PublishedFrom = None
+    published_to: PublishedTo = None
+    entity: Annotated[
+        list[EntityId],
+        Field(description="Entity id mentioned in the quote's article; repeatable (see `entity_match`)."),
+    ] = []
+    entity_match: EntityMatchQuery = Match.any
+    language: LanguageQuery = []
+
+
+@reads_query(ArticleQuery)
+async def article_filters(request: Request) -> ArticleFilters:
+    query = read_query(request, ArticleQuery)
     return ArticleFilters(
-        sections=section,
-        published_from=published_from,
-        published_to=published_to,
-        updated_from=updated_from,
-        updated_to=updated_to,
-        entities=entity,
-        entity_match=entity_match,
-        speakers=speaker,
-        languages=language,
-        agencies=agency,
-        statuses=status,
+        sections=query.section,
+        published_from=query.published_from,
+        published_to=query.published_to,
+        updated_from=query.updated_from,
+        updated_to=query.updated_to,
+        entities=query.entity,
+        entity_match=query.entity_match,
+        speakers=query.speaker,
+        languages=query.language,
+        agencies=query.agency,
+        statuses=query.status,
         view=_view(request),
-        search=_search(request, q),
+        search=_search(request, query.q),
     )
 
 
-async def quote_filters(
-    request: Request,
-    q: QueryText = None,
-    speaker: Annotated[list[EntityId], Query(description="Speaker entity id; repeat for any of several.")] = [],
-    kind: Annotated[list[QuoteKind], Query(description="direct, indirect or mixed; repeatable.")] = [],
-    article: Annotated[list[ArticleId], Query(description="Article id; repeatable.")] = [],
-    section: SectionQuery = [],
-    published_from: PublishedFrom = None,
-    published_to: PublishedTo = None,
-    entity: Annotated[
-        list[EntityId],
-        Query(description="Entity id mentioned in the quote's article; repeatable (see `entity_match`)."),
-    ] = [],
-    entity_match: EntityMatchQuery = Match.any,
-    language: LanguageQuery = [],
-) -> QuoteFilters:
+@reads_query(QuoteQuery)
+async def quote_filters(request: Request) -> QuoteFilters:
+    query = read_query(request, QuoteQuery)
     return QuoteFilters(
         article=ArticleFilters(
-            sections=section,
-            published_from=published_from,
-            published_to=published_to,
-            entities=entity,
-            entity_match=entity_match,
-            languages=language,
+            sections=query.section,
+            published_from=query.published_from,
+            published_to=query.published_to,
+            entities=query.entity,
+            entity_match=query.entity_match,
+            languages=query.language,
             view=_view(request),
         ),
-        speakers=speaker,
-        kinds=kind,
-        article_ids=article,
-        search=_search(request, q),
+        speakers=query.speaker,
+        kinds=query.kind,
+        article_ids=query.article,
+        search=_search(request, query.q),
     )
 
 
@@ -220,6 +331,8 @@ _allowed: dict[int, frozenset[str]] = {}
 
 def _query_names(dependant: Dependant) -> set[str]:
     names = {param.alias for param in dependant.query_params}
+    if (model := _QUERY_MODELS.get(dependant.call)) is not None:  # type: ignore[arg-type]
+        names |= set(model.model_fields)
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names

@@ -4,7 +4,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.auth import IngestKey
-from app.api.deps import MAX_ID, ArticleFiltersDep, IdPageDep, IfMatch, PageDep, QuoteFiltersDep, require_unchanged
+from app.api.deps import (
+    MAX_ID,
+    ArticleFiltersDep,
+    IdPageDep,
+    IfMatch,
+    PageDep,
+    QueryModelRoute,
+    QuoteFiltersDep,
+    require_unchanged,
+)
 from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
 from app.models import (
@@ -21,7 +30,7 @@ from app.pagination import Page, next_link
 from app.services import articles, entities, quotes
 from app.services.entities import EntityFilters
 
-router = APIRouter(prefix="/entities", tags=["entities"])
+router = APIRouter(prefix="/entities", tags=["entities"], route_class=QueryModelRoute)
 
 EntityPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Entity id.", examples=[7])]
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.deps import ArticleFiltersDep, Slug
+from app.api.deps import ArticleFiltersDep, QueryModelRoute, Slug
 from app.api.entities import EntityPath
 from app.api.formats import FEED_RESPONSES, Format, render_list
 from app.db import SessionDep
@@ -16,7 +16,7 @@ from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Sort
 from app.services import articles, entities, sections
 from app.services.common import ArticleFilters
 
-router = APIRouter(tags=["feeds"])
+router = APIRouter(tags=["feeds"], route_class=QueryModelRoute)
 
 SlugPath = Annotated[Slug, Path(description="Section slug.", examples=["politics"])]
 FeedCursor = Annotated[str | None, Query(max_length=512, description="From the feed's `next` link.")]

@@ -3,14 +3,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from app.api.auth import IngestKey
-from app.api.deps import MAX_ID, IfMatch, PageDep, QuoteFiltersDep, ViewDep, require_unchanged
+from app.api.deps import MAX_ID, IfMatch, PageDep, QueryModelRoute, QuoteFiltersDep, ViewDep, require_unchanged
 from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
 from app.models import ChangeObject, QuotePatch, QuotePublic, utcnow
 from app.pagination import Page, next_link
 from app.services import quotes
 
-router = APIRouter(prefix="/quotes", tags=["quotes"])
+router = APIRouter(prefix="/quotes", tags=["quotes"], route_class=QueryModelRoute)
 
 
 @router.get("", summary="List quotes", responses=problem_responses(422, 503))

@@ -6,7 +6,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import ArticleFiltersDep
+from app.api.deps import ArticleFiltersDep, QueryModelRoute
 from app.api.formats import LIST_RESPONSES, Format, render_list
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -26,7 +26,7 @@ from app.search.query import terms
 from app.services import articles, entities, quotes, search
 from app.services.quotes import QuoteFilters
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], route_class=QueryModelRoute)
 
 
 class Kind(StrEnum):
