@@ -140,6 +140,20 @@ async def test_filter_by_status(editor_client: httpx.AsyncClient, status: str) -
     assert all(i["status"] == status for i in items)
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+@pytest.mark.parametrize("limit", [1, 3, 100])
+async def test_several_statuses_page_as_one_list(editor_client: httpx.AsyncClient, sort: str, limit: int) -> None:
+    """A list of several statuses is read one status at a time and merged: the pages must still
+    hold every story once, in one order, across page boundaries."""
+    statuses = ["usable", "withheld", "canceled"]
+    items = await collect(editor_client, "/v1/articles", {"status": statuses, "sort": sort, "limit": limit})
+    assert {i["guid"] for i in items} == guids(set(stories()))
+    assert len(items) == len({i["guid"] for i in items})
+    assert {i["status"] for i in items} == set(statuses)
+    times = [i["published_at"] for i in items]
+    assert times == sorted(times, reverse=sort == "newest")
+
+
 async def test_partners_never_see_withheld_stories(client: httpx.AsyncClient, editor_client: httpx.AsyncClient) -> None:
     assert await collect(client, "/v1/articles", {"status": "withheld"}) == []
     withheld = (await collect(editor_client, "/v1/articles", {"status": "withheld"}))[0]

@@ -169,6 +169,9 @@ def render_list(
     title: str = "Wire Quotes",
 ) -> Response | None:
     """Another representation of a page of articles, or None for plain JSON through the response model."""
+    expanded = any(isinstance(item, ArticleExpanded) for item in items)
+    if fmt is Format.json and fields is None and not expanded:
+        return None  # the common case: nothing below is needed for it
     link = next_link(request.url, cursor)
     next_url = str(request.url.include_query_params(cursor=cursor)) if cursor else None
     root = base_url(request)
@@ -193,7 +196,7 @@ def render_list(
             next_url=next_url,
         )
         return Response(xml, media_type=ATOM_TYPE, headers=link)
-    if fields is not None or any(isinstance(item, ArticleExpanded) for item in items):
+    if fields is not None or expanded:
         return _json(
             {"items": [_trim(item, fields) for item in items], "next_cursor": cursor}, "application/json", link
         )
