@@ -1,5 +1,8 @@
 """The schema the migrations build, the OpenAPI document, and statement counts."""
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -12,6 +15,11 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.db import create_sync_engine
 from app.migrate import include_object
+from app.models import QuoteKind
+from app.pagination import Sort, encode_cursor, keyset_params
+from app.services.articles import _summaries
+from app.services.common import ArticleFilters, Match, View, article_params
+from app.services.quotes import QuoteFilters, _quotes, quote_params
 from tests.conftest import Database, count_statements
 from tests.oracle import NO_CACHE
 
@@ -124,3 +132,34 @@ def test_cli_help_explains_the_commands() -> None:
         assert command in result.output
     serve = CliRunner().invoke(cli, ["serve", "--help"])
     assert "--host" in serve.output and "--port" in serve.output
+
+
+_EVERY_FILTER = ArticleFilters(
+    sections=["politics"],
+    published_from=datetime(2026, 1, 1, tzinfo=UTC),
+    published_to=datetime(2026, 12, 1, tzinfo=UTC),
+    updated_from=datetime(2026, 1, 1, tzinfo=UTC),
+    updated_to=datetime(2026, 12, 1, tzinfo=UTC),
+    entities=[1, 2],
+    speakers=[3],
+    languages=["ar", "en"],
+    agencies=[4],
+    mentions_entity=5,
+    view=View(partner=True, sections=["politics", "economy"]),
+)
+
+
+@pytest.mark.parametrize("match", list(Match))
+@pytest.mark.parametrize("sort", [Sort.newest, Sort.oldest])
+@pytest.mark.parametrize("dialect", [None, "sqlite", "postgresql"])
+def test_every_list_parameter_reaches_its_statement(match: Match, sort: Sort, dialect: str | None) -> None:
+    """Statements are built from the names of their parameters (app/services/common.py): a value whose
+    condition was left out of the statement would silently widen the list."""
+    filters = replace(_EVERY_FILTER, entity_match=match)
+    search = {"search": "word"} if dialect else {}
+    cursor = encode_cursor(sort.value, [datetime(2026, 6, 1, tzinfo=UTC), 7])
+    params = {**article_params(filters, datetime.now(UTC)), **search, **keyset_params(sort, cursor, 20)}
+    assert set(params) <= set(_summaries(frozenset(params), sort, dialect).compile().binds)
+    quote_filters = QuoteFilters(article=filters, speakers=[6], kinds=[QuoteKind.direct], article_ids=["a" * 16])
+    params = {**quote_params(quote_filters, datetime.now(UTC)), **search, **keyset_params(sort, cursor, 20)}
+    assert set(params) <= set(_quotes(frozenset(params), sort, dialect).compile().binds)
