@@ -215,6 +215,9 @@ def _targets(database_url: str) -> list[Target]:
         Target("conditional GET, 304", section, {"If-None-Match": "<etag>"}),
         Target("article list, 16 conn.", section, _FRESH, 16),
         Target("one article, 16 conn.", f"/v1/articles/{article}", _FRESH, 16),
+        # What partners polling the same lists get between two writes.
+        Target("article list, cached, 16", section, {}, 16),
+        Target("one article, cached, 16", f"/v1/articles/{article}", {}, 16),
     ]
 
 
