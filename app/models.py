@@ -432,7 +432,11 @@ class ArticleAgency(SQLModel, table=True):
 
 # Which entities an article mentions, in what role and how often.
 class Mention(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_mention_entity_article", "entity_id", "article_id"),)
+    __table_args__ = (
+        sa.Index("ix_mention_entity_article", "entity_id", "article_id"),
+        # An entity's stories, newest first, read in index order (see app/services/articles.py).
+        sa.Index("ix_mention_entity_published", "entity_id", "published_at", "article_id"),
+    )
 
     article_id: int = DBField(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     entity_id: int = DBField(foreign_key="entity.id", primary_key=True)
@@ -441,6 +445,8 @@ class Mention(SQLModel, table=True):
         sa_type=_enum(MentionRole, "mention_role"),
     )
     count: int = DBField(default=1, ge=1)
+    # The article's, copied: rewritten with the mentions whenever the story is saved.
+    published_at: datetime = DBField(sa_type=UTCDateTime)
 
 
 # --- Quote -----------------------------------------------------------------

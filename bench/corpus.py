@@ -189,7 +189,8 @@ def load(url: str, *, articles: int, entities: int, seed: int = 2026) -> dict[st
                 )
                 search_quotes.append({"id": quote_id, "text": quote_index[quote.text]})
             mention_rows += [
-                {"article_id": article_id, "entity_id": s, "role": "speaker", "count": 1} for s in speakers
+                {"article_id": article_id, "entity_id": s, "role": "speaker", "count": 1, "published_at": published}
+                for s in speakers
             ]
             if len(article_rows) >= BATCH // 5:
                 flush()

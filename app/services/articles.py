@@ -127,15 +127,38 @@ async def _mentions(session: DbSession, article_ids: Sequence[int]) -> dict[int,
     return mentions
 
 
+def _driver(names: frozenset[str]) -> tuple[sa.Table, str, str] | None:
+    """The rows to read a page from when one entity must be in every story: its mentions, or its
+    quotes (table, entity column, parameter)."""
+    for name in ("mentions_entity", "entity_0"):
+        if name in names:
+            return mention_table, "entity_id", name
+    if "speaker" in names:
+        return quote_table, "speaker_id", "speaker"
+    return None
+
+
 @lru_cache(maxsize=512)
 def _summaries(names: frozenset[str], sort: Sort, search: str | None) -> sa.Select[Any]:
     """A page of summaries, for one shape of filters: the parameters `names` (see `article_params`),
     the order, and the database a search query (if any) is for."""
     # The page is chosen first and only its rows are dressed (section, quote count): SQLite works out
     # the select list of every candidate row before it sorts them.
-    page = sa.select(a.c.id).where(*article_conditions(names))
-    page, key = search_join(page, sort, search, "article", a.c.id, a.c.published_at)
-    chosen = keyset(page.add_columns(key.label("sort_key")), key, a.c.id, sort=sort, after="after_key" in names)
+    driver = _driver(names) if search is None else None
+    if driver is None:
+        page = sa.select(a.c.id).where(*article_conditions(names))
+        page, key = search_join(page, sort, search, "article", a.c.id, a.c.published_at)
+        id_col = a.c.id
+    else:
+        # The stories of one entity (or speaker) are read from its own rows, newest first, each
+        # tested against the other conditions: walking every story to find a rare entity's few
+        # cost a scan of the archive. Several mentions (roles) or quotes of a story count once.
+        table, column, name = driver
+        rows = table.alias("driver")
+        story = sa.exists().where(a.c.id == rows.c.article_id, *article_conditions(names - {name}))
+        page = sa.select(rows.c.article_id.label("id")).where(rows.c[column] == bound(name), story).distinct()
+        key, id_col = rows.c.published_at, rows.c.article_id
+    chosen = keyset(page.add_columns(key.label("sort_key")), key, id_col, sort=sort, after="after_key" in names)
     found = chosen.subquery("page")
     return (
         sa.select(*_SUMMARY_COLUMNS, found.c.sort_key)
@@ -147,21 +170,23 @@ def _summaries(names: frozenset[str], sort: Sort, search: str | None) -> sa.Sele
 
 async def _page(session: DbSession, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int) -> list[Any]:
     """The rows of a page and one more (if there is one), in order."""
-    if len(filters.statuses) > 1 and filters.search is None:
-        # One walk per status, each in publication order on the (status, published_at) index and
-        # stopping after a page, merged here: with an IN of several statuses (a feed shows killed
-        # stories too) both databases collect and sort every match of the other filters first.
-        rows = []
-        for status in filters.statuses:
-            rows += await _page(session, replace(filters, statuses=(status,)), sort, cursor, limit)
-        rows.sort(key=lambda row: (row.sort_key, row.row_id), reverse=sort is not Sort.oldest)
-        return rows[: limit + 1]
     params = {
         **article_params(filters, utcnow()),
         **search_params(filters.search),
         **keyset_params(sort, cursor, limit),
     }
-    stmt = _summaries(frozenset(params), sort, filters.search.dialect if filters.search else None)
+    names = frozenset(params)
+    if len(filters.statuses) > 1 and filters.search is None and _driver(names) is None:
+        # One walk per status, each in publication order on the (status, published_at) index and
+        # stopping after a page, merged here: with an IN of several statuses (a feed shows killed
+        # stories too) both databases collect and sort every match of the other filters first.
+        # (A list read from one entity's rows walks those in order instead, whatever the statuses.)
+        rows = []
+        for status in filters.statuses:
+            rows += await _page(session, replace(filters, statuses=(status,)), sort, cursor, limit)
+        rows.sort(key=lambda row: (row.sort_key, row.row_id), reverse=sort is not Sort.oldest)
+        return rows[: limit + 1]
+    stmt = _summaries(names, sort, filters.search.dialect if filters.search else None)
     return list((await session.execute(stmt, params)).all())
 
 

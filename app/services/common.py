@@ -121,14 +121,17 @@ def article_params(f: ArticleFilters, now: datetime) -> dict[str, Any]:
     for name in ("published_from", "published_to", "updated_from", "updated_to"):
         if (value := getattr(f, name)) is not None:
             params[name] = value
-    if f.entities and f.entity_match is Match.all:
-        params.update({f"entity_{n}": entity_id for n, entity_id in enumerate(dict.fromkeys(f.entities))})
-    elif f.entities:
-        params["entities"] = list(f.entities)
+    entities = list(dict.fromkeys(f.entities))
+    if f.entity_match is Match.all or len(entities) == 1:
+        params.update({f"entity_{n}": entity_id for n, entity_id in enumerate(entities)})
+    elif entities:
+        params["entities"] = entities
     if f.mentions_entity is not None:
         params["mentions_entity"] = f.mentions_entity
-    if f.speakers:
-        params["speakers"] = list(f.speakers)
+    if len(speakers := list(dict.fromkeys(f.speakers))) == 1:
+        params["speaker"] = speakers[0]
+    elif speakers:
+        params["speakers"] = speakers
     for n, language in enumerate(f.languages):
         # "ar" matches "ar" and its regional tags such as "ar-EG".
         params[f"language_{n}"] = language.lower()
@@ -156,11 +159,13 @@ def article_conditions(names: frozenset[str]) -> list[sa.ColumnElement[bool]]:
     conditions.extend(_mention(bound(name)) for name in _numbered(names, "entity"))
     if "mentions_entity" in names:
         conditions.append(_mention(bound("mentions_entity")))
-    if "speakers" in names:
+    if speakers := ({"speaker", "speakers"} & names):
         # An alias: in a list of quotes the quote table is already in the outer query, and the
         # subquery must not be correlated to it.
         spoken = quote_table.alias("spoken")
-        conditions.append(sa.exists().where(spoken.c.article_id == a.c.id, spoken.c.speaker_id.in_(bound("speakers"))))
+        speaker = spoken.c.speaker_id
+        quoted = speaker == bound("speaker") if "speaker" in speakers else speaker.in_(bound("speakers"))
+        conditions.append(sa.exists().where(spoken.c.article_id == a.c.id, quoted))
     if languages := _numbered(names, "language"):
         language = sa.func.lower(a.c.language)
         conditions.append(
@@ -177,10 +182,8 @@ def article_conditions(names: frozenset[str]) -> list[sa.ColumnElement[bool]]:
 
 def _numbered(names: frozenset[str], prefix: str) -> list[str]:
     """`prefix_0`, `prefix_1`, … among the names, in order."""
-    count = 0
-    while f"{prefix}_{count}" in names:
-        count += 1
-    return [f"{prefix}_{n}" for n in range(count)]
+    found = (name.removeprefix(f"{prefix}_") for name in names if name.startswith(f"{prefix}_"))
+    return [f"{prefix}_{n}" for n in sorted(int(number) for number in found if number.isdigit())]
 
 
 SECTION_COLUMNS = (

@@ -254,7 +254,13 @@ async def merge_entities(session: DbSession, target_id: int, source_id: int, *, 
         updated = await session.execute(sa.update(m).where(same).values(count=m.c.count + row.count))
         if not updated.rowcount:  # type: ignore[attr-defined]
             await session.execute(
-                sa.insert(m).values(article_id=row.article_id, entity_id=target_id, role=row.role, count=row.count)
+                sa.insert(m).values(
+                    article_id=row.article_id,
+                    entity_id=target_id,
+                    role=row.role,
+                    count=row.count,
+                    published_at=row.published_at,
+                )
             )
     await session.execute(sa.delete(m).where(m.c.entity_id == source_id))
     c = article_agency_table

@@ -260,16 +260,21 @@ async def write_agencies(
 
 
 async def write_mentions(
-    session: DbSession, article_id: int, mentions: dict[tuple[int, MentionRole], int], *, replace: bool = True
+    session: DbSession,
+    article_id: int,
+    published_at: datetime,
+    mentions: dict[tuple[int, MentionRole], int],
+    *,
+    replace: bool = True,
 ) -> None:
-    """Replace the article's mentions; `replace=False` for a new article (none yet)."""
+    """Replace the article's mentions, with its publication time; `replace=False` for a new article (none yet)."""
     if replace:
         await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == article_id))
     await insert_rows(
         session,
         mention_table,
         [
-            {"article_id": article_id, "entity_id": e, "role": role.value, "count": n}
+            {"article_id": article_id, "entity_id": e, "role": role.value, "count": n, "published_at": published_at}
             for (e, role), n in mentions.items()
         ],
     )
@@ -301,7 +306,7 @@ async def insert_article(
     )
     article_id = int(result.scalar_one())
     await write_agencies(session, article_id, agency_ids, replace=False)
-    await write_mentions(session, article_id, mentions, replace=False)
+    await write_mentions(session, article_id, story.published_at, mentions, replace=False)
     ids = await insert_quotes(
         session, [quote_values(article_id, story.published_at, i, q) for i, q in enumerate(quotes)]
     )
