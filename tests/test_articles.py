@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -126,6 +127,12 @@ async def test_one_entity_lists_page_through_its_own_rows(editor_client: httpx.A
         for key in story.mentioned if name == "entity" else story.speakers:
             counts[key] = counts.get(key, 0) + 1
     key = max(sorted(counts), key=lambda k: counts[k])
+    if name == "entity":
+        # One named in two roles (speaker and subject) in a story: two mention rows to count once.
+        stories = await collect(editor_client, "/v1/articles", {"expand": "entities", "limit": 100})
+        roles = Counter((story["id"], m["entity"]["id"]) for story in stories for m in story["entities"])
+        twice = {entity_id for (_, entity_id), n in roles.items() if n > 1}
+        key = next(slug for slug, entity_id in sorted(ids.items()) if entity_id in twice)
     everything = [("status", "usable"), ("status", "withheld"), ("status", "canceled")]
     for extra in ([], [("language", "ar")], everything, [*everything, ("sort", "oldest")]):
         query = [(name, ids[key]), *extra]

@@ -71,6 +71,26 @@ async def test_filter_quotes_by_entity_mentioned_in_article(client: httpx.AsyncC
     await _expect(client, {"entity": ids[key]}, lambda s, q: key in s.mentioned)
 
 
+@pytest.mark.parametrize("extra", [{}, {"kind": "direct"}, {"sort": "oldest"}])
+async def test_quotes_of_one_entitys_stories_page_on(client: httpx.AsyncClient, extra: dict[str, str]) -> None:
+    """They are read from the entity's mentions (several per story, one per role): each quote once, in
+    order, across pages."""
+    ids = await entity_ids(client)
+    # An entity named in two roles (speaker and subject) in one story: two mention rows to count once.
+    stories = await collect(client, "/v1/articles", {"expand": "entities", "limit": 100})
+    roles = Counter((story["id"], m["entity"]["id"]) for story in stories for m in story["entities"])
+    twice = {entity_id for (_, entity_id), n in roles.items() if n > 1}
+    assert twice, "the demo corpus must name an entity in two roles in one story"
+    key = next(slug for slug, entity_id in sorted(ids.items()) if entity_id in twice)
+    query = {"entity": ids[key], **extra}
+    whole = await collect(client, "/v1/quotes", {**query, "limit": 100})
+    paged = await collect(client, "/v1/quotes", {**query, "limit": 2})
+    assert [q["id"] for q in paged] == [q["id"] for q in whole]
+    assert len({q["id"] for q in whole}) == len(whole)
+    kind = extra.get("kind")
+    await _expect(client, query, lambda s, q: key in s.mentioned and kind in (None, q.kind))
+
+
 async def test_filter_quotes_by_article_section_language_and_dates(client: httpx.AsyncClient) -> None:
     ids = await _article_ids(client)
     story = usable()[3]

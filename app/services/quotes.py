@@ -21,6 +21,7 @@ from app.models import (
     QuotePublic,
     SpeakerRef,
     entity_table,
+    mention_table,
     quote_table,
     utcnow,
 )
@@ -145,8 +146,23 @@ def _quotes(names: frozenset[str], sort: Sort, search: str | None) -> sa.Select[
     # The page is chosen on the quote table alone, its article's conditions tested per quote: walking
     # an index on (…, published_at, id) then stops after one page. With the article joined in,
     # SQLite's planner starts from the article table and sorts every quote it finds.
-    article_ok = sa.exists().where(a.c.id == q.c.article_id, *article_conditions(names))
-    page = sa.select(q.c.id).where(article_ok)
+    driver = "entity_0" if "entity_0" in names and not names & {"quote_speakers", "article_ids", "search"} else None
+    if driver is None:
+        article_ok = sa.exists().where(a.c.id == q.c.article_id, *article_conditions(names))
+        page = sa.select(q.c.id).where(article_ok)
+        time_col = q.c.published_at
+    else:
+        # Quotes from the stories of one entity: its mentions are walked newest first and each story's
+        # quotes taken, rather than every quote walked to find a rare entity's stories (see `_summaries`).
+        rows = mention_table.alias("driver")
+        article_ok = sa.exists().where(a.c.id == q.c.article_id, *article_conditions(names - {driver}))
+        page = (
+            sa.select(q.c.id)
+            .select_from(rows.join(q, q.c.article_id == rows.c.article_id))
+            .where(rows.c.entity_id == bound(driver), article_ok)
+            .distinct()
+        )
+        time_col = rows.c.published_at
     if "quote_speakers" in names:
         page = page.where(q.c.speaker_id.in_(bound("quote_speakers")))
     if "kinds" in names:
@@ -158,7 +174,7 @@ def _quotes(names: frozenset[str], sort: Sort, search: str | None) -> sa.Select[
         page = page.where(q.c.published_at >= bound("quote_published_from"))
     if "quote_published_to" in names:
         page = page.where(q.c.published_at < bound("quote_published_to"))
-    page, key = search_join(page, sort, search, "quote", q.c.id, q.c.published_at)
+    page, key = search_join(page, sort, search, "quote", q.c.id, time_col)
     chosen = keyset(page.add_columns(key.label("sort_key")), key, q.c.id, sort=sort, after="after_key" in names)
     found = chosen.subquery("page")
     stmt = _with_article().add_columns(found.c.sort_key).join(found, found.c.id == q.c.id)
