@@ -392,12 +392,20 @@ _INDEXED = {"headline", "summary", "paragraphs"}
 
 
 async def save_story(
-    session: DbSession, story: ArticleCreate, *, now: datetime, change: ChangeKind | None = None
+    session: DbSession,
+    story: ArticleCreate,
+    *,
+    now: datetime,
+    change: ChangeKind | None = None,
+    log: list[Event] | None = None,
 ) -> SaveResult:
     """Create the story, or add a version if its content changed; a resend of the same content is a no-op.
 
     Concurrent saves of one guid are safe: the insert is `ON CONFLICT DO NOTHING`, and the loser
     locks the winner's row and carries on as an update.
+
+    `log` collects the story's change-log events instead of recording them: a batch of stories
+    records them all right before it commits, so that it holds the change-log lock only then.
     """
     content = story.model_dump(mode="json")
     digest = content_hash(content)
@@ -425,7 +433,7 @@ async def save_story(
             created = await _write_parts(session, inserted.id, story, existing=None)
             await add_version(session, inserted.id, 1, ChangeKind.created, [], content, digest, now)
             public_id = public_id_for(story.guid)
-            await _log(session, created, public_id, ChangeAction.created, 1, section_id, now)
+            await _log(session, created, public_id, ChangeAction.created, 1, section_id, now, log)
             return SaveResult("created", public_id, 1)
     assert current is not None
     if current.status == ArticleStatus.canceled.value:
@@ -452,7 +460,7 @@ async def save_story(
     created = await _write_parts(session, current.id, story, existing=existing, reindex=bool(_INDEXED & set(changed)))
     kind = change or ChangeKind.updated
     await add_version(session, current.id, version, kind, changed, content, digest, now)
-    await _log(session, created, current.public_id, ChangeAction(kind.value), version, section_id, now)
+    await _log(session, created, current.public_id, ChangeAction(kind.value), version, section_id, now, log)
     return SaveResult(kind.value, current.public_id, version)
 
 
@@ -464,10 +472,14 @@ async def _log(
     version: int,
     section_id: int,
     now: datetime,
+    log: list[Event] | None,
 ) -> None:
     events = [Event(ChangeObject.entity, str(entity_id), ChangeAction.created) for entity_id in new_entities]
     events.append(Event(ChangeObject.article, public_id, action, version, section_id))
-    await record(session, events, now=now)
+    if log is None:
+        await record(session, events, now=now)
+    else:
+        log.extend(events)
 
 
 async def _write_parts(
