@@ -122,3 +122,23 @@ async def test_a_failed_transaction_is_written_again_story_by_story(
     guids = [body["guid"] for body in bodies]
     assert guids_stored(write_database, guids) == guids
     assert logged(write_database, guids) == [(guid, "created") for guid in guids]
+
+
+async def test_a_batch_commits_every_so_many_stories(
+    write_app: FastAPI, write_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "BATCH_STORIES", 2)
+    bodies = [story(guid=f"urn:test:batch:every:{n}", headline=f"قصة الدفعات رقم {n}") for n in range(5)]
+    guids = [body["guid"] for body in bodies]
+    seen: dict[str, list[str]] = {}
+    index_article = search.index_article
+
+    async def watching(session: Any, article_id: int, headline: str, *args: Any) -> None:
+        seen[headline] = guids_stored(write_database, guids)
+        await index_article(session, article_id, headline, *args)
+
+    monkeypatch.setattr(search, "index_article", watching)
+    report = await ingest_documents(write_app.state.db, map(document, bodies), timezone="UTC")
+    assert report.counts["created"] == 5
+    assert [seen[body["headline"]] for body in bodies] == [[], [], guids[:2], guids[:2], guids[:4]]
+    assert logged(write_database, guids) == [(guid, "created") for guid in guids]

@@ -7,6 +7,7 @@ Stories are written several to a transaction, each in its own savepoint: a commi
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -158,8 +159,8 @@ async def ingest_documents(
     report = BatchReport()
     zone = ZoneInfo(timezone)
     remaining = iter(items)
-    while outcomes := await _next_batch(db, remaining, zone):
-        for outcome in outcomes:
+    for first in remaining:  # each batch then takes what it can of the rest
+        for outcome in await _next_batch(db, chain([first], remaining), zone):
             report.counts[outcome.status] = report.counts.get(outcome.status, 0) + 1
             if outcome.status == "failed":
                 report.failures.append((outcome.source, outcome.reason))
