@@ -229,6 +229,52 @@ async def transaction(db: Database, *, read_only: bool = False) -> AsyncIterator
             raise
 
 
+class TransactionLost(Exception):
+    """A `savepoint` could not be rolled back to: nothing of its transaction can be kept."""
+
+
+@asynccontextmanager
+async def batch_transaction(db: Database) -> AsyncIterator[DbSession]:
+    """A write transaction for several units of work, each in its own `savepoint`; commits like `transaction`.
+
+    On SQLite the transaction is begun explicitly: the sqlite3 module begins one only before an
+    INSERT, UPDATE or DELETE, so a SAVEPOINT sent first would open a transaction of its own, which
+    its RELEASE would commit. IMMEDIATE takes the write lock now rather than at the first write, when
+    another process may have committed since this transaction's first read (SQLITE_BUSY_SNAPSHOT).
+    """
+    async with db.writing(), transaction(db) as session:
+        if db.dialect == "sqlite":
+            await session.execute(_BEGIN_IMMEDIATE)
+        yield session
+
+
+_BEGIN_IMMEDIATE = sa.text("BEGIN IMMEDIATE")
+_SAVEPOINT = sa.text("SAVEPOINT unit")
+_RELEASE = sa.text("RELEASE SAVEPOINT unit")
+_ROLLBACK_TO = sa.text("ROLLBACK TO SAVEPOINT unit")
+
+
+@asynccontextmanager
+async def savepoint(session: DbSession) -> AsyncIterator[None]:
+    """One unit of a `batch_transaction`: anything raised inside undoes this unit's writes only, and propagates.
+
+    If the undo itself fails (the connection is gone, or SQLite already rolled the whole transaction
+    back), `TransactionLost` is raised instead: the caller must then treat the whole batch as failed.
+    """
+    await session.execute(_SAVEPOINT)
+    try:
+        yield
+    except Exception:
+        try:
+            await session.execute(_ROLLBACK_TO)
+            await session.execute(_RELEASE)
+        except Exception as lost:
+            raise TransactionLost("the transaction could not be rolled back to a savepoint") from lost
+        raise
+    # Anything else (a cancellation) leaves through the batch transaction, which rolls back whole.
+    await session.execute(_RELEASE)
+
+
 async def get_session(request: Request) -> AsyncIterator[DbSession]:
     async with transaction(request.app.state.db, read_only=True) as session:
         yield session

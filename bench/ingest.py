@@ -1,4 +1,4 @@
-"""End-to-end ingest throughput: parse, extract, resolve, store, one transaction per story.
+"""End-to-end ingest throughput: parse, extract, resolve, store, as `python -m app ingest` does it.
 
     python bench/ingest.py [--stories 300] [--postgres postgresql://user@host/db]
 

@@ -1,16 +1,23 @@
-"""Ingesting many stories from files: each story its own transaction, failures reported, never fatal."""
+"""Ingesting many stories from files: each story stored whole or not at all, failures reported, never fatal.
 
+Stories are written several to a transaction, each in its own savepoint: a commit is a WAL flush
+(an fsync on PostgreSQL, ~100 pages written on SQLite) and cost as much as a third of a story.
+"""
+
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import orjson
 
-from app.db import Database, transaction
+from app.db import Database, DbSession, TransactionLost, batch_transaction, savepoint, transaction
 from app.errors import AppError
 from app.models import utcnow
 from app.pipeline.read import JSON, NINJS, TEXT, read_story
+from app.services.changes import Event, record
 from app.services.ingest import save_story
 
 JSON_SUFFIXES = {".json"}
@@ -67,29 +74,95 @@ def documents(paths: Sequence[Path]) -> Iterator[Document | tuple[str, str]]:
             yield Document(str(path), TEXT if path.suffix.lower() in TEXT_SUFFIXES else sniff(data), data)
 
 
+# A transaction ends after this many stories or this many seconds, whichever comes first. Longer
+# would save little more and would hold the rows it wrote locked, and keep its stories unseen, for
+# longer; on PostgreSQL each story is a subtransaction, and past 64 of them snapshots get slower.
+BATCH_STORIES = 32
+BATCH_SECONDS = 0.1
+
+Item = Document | tuple[str, str]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    source: str
+    status: str  # created, updated, unchanged or failed
+    reason: str = ""
+
+
+def _reason(exc: Exception) -> str:
+    return exc.detail if isinstance(exc, AppError) else f"{type(exc).__name__}: {exc}"
+
+
+async def _save_in_batch(session: DbSession, item: Item, zone: ZoneInfo, log: list[Event]) -> _Outcome:
+    """One story in its own savepoint of the batch's transaction; its change-log events go to `log`."""
+    if isinstance(item, tuple):
+        return _Outcome(item[0], "failed", item[1])
+    events: list[Event] = []
+    try:
+        story = read_story(item.body, item.content_type, guid=None, timezone=zone)
+        async with savepoint(session):
+            result = await save_story(session, story, now=utcnow(), log=events)
+    except TransactionLost:
+        raise
+    except Exception as exc:  # one bad story must never stop the batch
+        return _Outcome(item.source, "failed", _reason(exc))
+    log.extend(events)
+    return _Outcome(item.source, result.status)
+
+
+async def _save_alone(db: Database, item: Item, zone: ZoneInfo) -> _Outcome:
+    """One story in a transaction of its own."""
+    if isinstance(item, tuple):
+        return _Outcome(item[0], "failed", item[1])
+    try:
+        story = read_story(item.body, item.content_type, guid=None, timezone=zone)
+        async with db.writing(), transaction(db) as session:
+            result = await save_story(session, story, now=utcnow())
+    except Exception as exc:  # one bad story must never stop the batch
+        return _Outcome(item.source, "failed", _reason(exc))
+    return _Outcome(item.source, result.status)
+
+
+async def _next_batch(db: Database, items: Iterator[Item], zone: ZoneInfo) -> list[_Outcome]:
+    """Take stories from `items` into one transaction until it is full, and commit it.
+
+    If the transaction itself fails (a lost connection, a failed commit), nothing of it was kept:
+    its stories are written again one per transaction, and reported as they then fare.
+    """
+    taken: list[Item] = []
+    outcomes: list[_Outcome] = []
+    try:
+        async with batch_transaction(db) as session:
+            log: list[Event] = []
+            deadline = time.monotonic() + BATCH_SECONDS
+            for item in items:
+                taken.append(item)
+                outcomes.append(await _save_in_batch(session, item, zone, log))
+                if len(taken) >= BATCH_STORIES or time.monotonic() >= deadline:
+                    break
+            # Last, as every writer logs: the change-log lock is held only while the batch commits.
+            await record(session, log, now=utcnow())
+    except Exception:
+        return [await _save_alone(db, item, zone) for item in taken]
+    return outcomes
+
+
 async def ingest_documents(
     db: Database,
-    items: Iterable[Document | tuple[str, str]],
+    items: Iterable[Item],
     *,
     timezone: str,
     progress: Callable[[str], None] = lambda source: None,
 ) -> BatchReport:
+    """Store every story of `items`; each one is stored whole or not at all, and reported in order."""
     report = BatchReport()
     zone = ZoneInfo(timezone)
-    for item in items:
-        if isinstance(item, tuple):
-            report.counts["failed"] += 1
-            report.failures.append(item)
-            progress(item[0])
-            continue
-        try:
-            story = read_story(item.body, item.content_type, guid=None, timezone=zone)
-            async with db.writing(), transaction(db) as session:
-                result = await save_story(session, story, now=utcnow())
-            report.counts[result.status] = report.counts.get(result.status, 0) + 1
-        except Exception as exc:  # one bad story must never stop the batch
-            report.counts["failed"] += 1
-            reason = exc.detail if isinstance(exc, AppError) else f"{type(exc).__name__}: {exc}"
-            report.failures.append((item.source, reason))
-        progress(item.source)
+    remaining = iter(items)
+    for first in remaining:  # each batch then takes what it can of the rest
+        for outcome in await _next_batch(db, chain([first], remaining), zone):
+            report.counts[outcome.status] = report.counts.get(outcome.status, 0) + 1
+            if outcome.status == "failed":
+                report.failures.append((outcome.source, outcome.reason))
+            progress(outcome.source)
     return report

@@ -1,0 +1,144 @@
+"""Batch ingest: several stories to a transaction, each stored whole or not at all, reported as if alone."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from app.db import create_sync_engine
+from app.models import ArticleStatus, article_table, change_table, entity_table
+from app.pipeline.read import JSON
+from app.services import batch, changes, search
+from app.services.batch import Document, ingest_documents
+from tests.conftest import Database
+from tests.test_ingest import speech, story
+
+pytestmark = pytest.mark.asyncio
+
+
+def document(body: dict[str, Any]) -> Document:
+    return Document(body["guid"], JSON, orjson.dumps(body))
+
+
+def stored(database: Database, sql: sa.Executable) -> list[Any]:
+    """Rows as another connection sees them: only what was committed."""
+    engine = create_sync_engine(database.url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sql).all())
+    finally:
+        engine.dispose()
+
+
+def guids_stored(database: Database, guids: Sequence[str]) -> list[str]:
+    a = article_table
+    return [row.guid for row in stored(database, sa.select(a.c.guid).where(a.c.guid.in_(guids)).order_by(a.c.id))]
+
+
+def logged(database: Database, guids: Sequence[str]) -> list[tuple[str, str]]:
+    """(guid, action) of the article changes of these stories, in change-log order."""
+    a, c = article_table, change_table
+    rows = stored(
+        database,
+        sa.select(a.c.guid, c.c.action)
+        .join(a, a.c.public_id == c.c.object_id)
+        .where(c.c.object == "article", a.c.guid.in_(guids))
+        .order_by(c.c.seq),
+    )
+    return [(row.guid, row.action) for row in rows]
+
+
+@pytest.fixture(autouse=True)
+def one_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test batch fits in one transaction, however slow the machine."""
+    monkeypatch.setattr(batch, "BATCH_SECONDS", 3600.0)
+
+
+async def test_a_story_failing_late_leaves_nothing_and_the_others_commit_together(
+    write_app: FastAPI, write_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = story(guid="urn:test:batch:1", headline="القصة الأولى في الدفعة")
+    bad = story(guid="urn:test:batch:2", headline="قصة تفشل في آخر خطوة", paragraphs=speech(2, "وديع الفاخوري"))
+    three = story(guid="urn:test:batch:3", headline="القصة الثالثة في الدفعة")
+    guids = [one["guid"], bad["guid"], three["guid"]]
+    seen_while_writing: list[list[str]] = []
+    index_article = search.index_article
+
+    async def failing(session: Any, article_id: int, headline: str, *args: Any) -> None:
+        await index_article(session, article_id, headline, *args)  # the story's rows are all written by now
+        if headline == bad["headline"]:
+            seen_while_writing.append(guids_stored(write_database, guids))
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(search, "index_article", failing)
+    items: list[batch.Item] = [document(one), ("broken.json", "cannot read: gone"), document(bad), document(three)]
+    report = await ingest_documents(write_app.state.db, items, timezone="UTC")
+
+    assert report.counts == {"created": 2, "updated": 0, "unchanged": 0, "failed": 2}
+    assert report.failures == [("broken.json", "cannot read: gone"), (bad["guid"], "RuntimeError: disk on fire")]
+    assert seen_while_writing == [[]], "the first story is not committed before the batch is"
+    assert guids_stored(write_database, guids) == [one["guid"], three["guid"]]
+    assert logged(write_database, guids) == [(one["guid"], "created"), (three["guid"], "created")]
+    e = entity_table
+    speaker = stored(write_database, sa.select(e.c.id).where(e.c.name_ar == "وديع الفاخوري"))
+    assert speaker == [], "the failed story's new speaker went with it"
+
+
+async def test_one_guid_twice_in_a_batch_is_created_then_updated(write_app: FastAPI, write_database: Database) -> None:
+    first = story(guid="urn:test:batch:again", headline="قصة ترسل مرتين")
+    changed = {**first, "headline": "قصة ترسل مرتين (محدث)"}
+    items = [document(first), document(first), document(changed)]
+    report = await ingest_documents(write_app.state.db, items, timezone="UTC")
+    assert report.counts == {"created": 1, "updated": 1, "unchanged": 1, "failed": 0}
+    a = article_table
+    rows = stored(write_database, sa.select(a.c.version, a.c.status).where(a.c.guid == first["guid"]))
+    assert [tuple(row) for row in rows] == [(2, ArticleStatus.usable.value)]
+    assert logged(write_database, [first["guid"]]) == [(first["guid"], "created"), (first["guid"], "updated")]
+
+
+async def test_a_failed_transaction_is_written_again_story_by_story(
+    write_app: FastAPI, write_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch whose commit fails keeps nothing; its stories are then written one per transaction."""
+    record = changes.record
+    calls: list[int] = []
+
+    async def fails_once(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("connection reset")
+        await record(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "record", fails_once)
+    bodies = [story(guid=f"urn:test:batch:retry:{n}", headline=f"قصة إعادة رقم {n}") for n in range(3)]
+    items = [*map(document, bodies), document({**bodies[0], "paragraphs": []})]
+    report = await ingest_documents(write_app.state.db, items, timezone="UTC")
+    assert report.counts == {"created": 3, "updated": 0, "unchanged": 0, "failed": 1}
+    assert [source for source, _ in report.failures] == [bodies[0]["guid"]]
+    assert "paragraphs" in report.failures[0][1]
+    guids = [body["guid"] for body in bodies]
+    assert guids_stored(write_database, guids) == guids
+    assert logged(write_database, guids) == [(guid, "created") for guid in guids]
+
+
+async def test_a_batch_commits_every_so_many_stories(
+    write_app: FastAPI, write_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "BATCH_STORIES", 2)
+    bodies = [story(guid=f"urn:test:batch:every:{n}", headline=f"قصة الدفعات رقم {n}") for n in range(5)]
+    guids = [body["guid"] for body in bodies]
+    seen: dict[str, list[str]] = {}
+    index_article = search.index_article
+
+    async def watching(session: Any, article_id: int, headline: str, *args: Any) -> None:
+        seen[headline] = guids_stored(write_database, guids)
+        await index_article(session, article_id, headline, *args)
+
+    monkeypatch.setattr(search, "index_article", watching)
+    report = await ingest_documents(write_app.state.db, map(document, bodies), timezone="UTC")
+    assert report.counts["created"] == 5
+    assert [seen[body["headline"]] for body in bodies] == [[], [], guids[:2], guids[:2], guids[:4]]
+    assert logged(write_database, guids) == [(guid, "created") for guid in guids]
