@@ -423,11 +423,17 @@ class Change(SQLModel, table=True):
 # Agencies credited on an article, in credit order.
 class ArticleAgency(SQLModel, table=True):
     __tablename__ = "article_agency"
-    __table_args__ = (sa.Index("ix_article_agency_entity", "entity_id", "article_id"),)
+    __table_args__ = (
+        sa.Index("ix_article_agency_entity", "entity_id", "article_id"),
+        # An agency's stories, newest first, read in index order (see app/services/articles.py).
+        sa.Index("ix_article_agency_entity_published", "entity_id", "published_at", "article_id"),
+    )
 
     article_id: int = DBField(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     entity_id: int = DBField(foreign_key="entity.id", primary_key=True)
     position: int = DBField(default=0)
+    # The article's, copied: rewritten with the credits whenever the story is saved.
+    published_at: datetime = DBField(sa_type=UTCDateTime)
 
 
 # Which entities an article mentions, in what role and how often.

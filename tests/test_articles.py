@@ -1,4 +1,5 @@
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from app.db import transaction
 from app.models import ArticleCreate
 from app.services.store import insert_article
-from tests.oracle import NO_CACHE, collect, entity_ids, guids, in_range, newest_first, stories, usable
+from tests.oracle import NO_CACHE, Story, collect, entity_ids, guids, in_range, newest_first, stories, usable
 
 pytestmark = pytest.mark.asyncio
 
@@ -116,15 +117,19 @@ async def test_filter_by_speaker(client: httpx.AsyncClient) -> None:
     assert {i["guid"] for i in items} == guids(s for s in usable() if key in s.speakers)
 
 
-@pytest.mark.parametrize("name", ["entity", "speaker"])
+def _named(story: Story, name: str) -> AbstractSet[str]:
+    return {"entity": story.mentioned, "speaker": story.speakers, "agency": set(story.data.agencies)}[name]
+
+
+@pytest.mark.parametrize("name", ["entity", "speaker", "agency"])
 async def test_one_entity_lists_page_through_its_own_rows(editor_client: httpx.AsyncClient, name: str) -> None:
-    """A list of one entity's (or speaker's) stories is read from its mentions (or quotes): several rows
-    of one story (roles, quotes) must give the story once, pages must follow on, and the other filters
-    must still apply."""
+    """A list of one entity's (speaker's, agency's) stories is read from its mentions (quotes, credits):
+    several rows of one story (roles, quotes) must give the story once, pages must follow on, and the
+    other filters must still apply."""
     ids = await entity_ids(editor_client)
     counts: dict[str, int] = {}
     for story in usable():
-        for key in story.mentioned if name == "entity" else story.speakers:
+        for key in _named(story, name):
             counts[key] = counts.get(key, 0) + 1
     key = max(sorted(counts), key=lambda k: counts[k])
     if name == "entity":
@@ -141,7 +146,7 @@ async def test_one_entity_lists_page_through_its_own_rows(editor_client: httpx.A
         assert [i["id"] for i in paged] == [i["id"] for i in whole]
         assert len({i["id"] for i in whole}) == len(whole)
         if not extra:
-            wanted = (s for s in usable() if key in (s.mentioned if name == "entity" else s.speakers))
+            wanted = (s for s in usable() if key in _named(s, name))
             assert {i["guid"] for i in whole} == guids(wanted)
         if extra and extra[0] == ("language", "ar"):
             assert whole and all(i["language"].startswith("ar") for i in whole)

@@ -128,13 +128,15 @@ async def _mentions(session: DbSession, article_ids: Sequence[int]) -> dict[int,
 
 
 def _driver(names: frozenset[str]) -> tuple[sa.Table, str, str] | None:
-    """The rows to read a page from when one entity must be in every story: its mentions, or its
-    quotes (table, entity column, parameter)."""
+    """The rows to read a page from when one entity must be in every story: its mentions, its quotes
+    or its credits (table, entity column, parameter)."""
     for name in ("mentions_entity", "entity_0"):
         if name in names:
             return mention_table, "entity_id", name
     if "speaker" in names:
         return quote_table, "speaker_id", "speaker"
+    if "agency" in names:
+        return article_agency_table, "entity_id", "agency"
     return None
 
 

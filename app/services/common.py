@@ -136,8 +136,10 @@ def article_params(f: ArticleFilters, now: datetime) -> dict[str, Any]:
         # "ar" matches "ar" and its regional tags such as "ar-EG".
         params[f"language_{n}"] = language.lower()
         params[f"language_{n}_region"] = f"{language.lower()}-%"
-    if f.agencies:
-        params["agencies"] = list(f.agencies)
+    if len(agencies := list(dict.fromkeys(f.agencies))) == 1:
+        params["agency"] = agencies[0]
+    elif agencies:
+        params["agencies"] = agencies
     return params
 
 
@@ -171,12 +173,10 @@ def article_conditions(names: frozenset[str]) -> list[sa.ColumnElement[bool]]:
         conditions.append(
             sa.or_(*(sa.or_(language == bound(name), language.like(bound(f"{name}_region"))) for name in languages))
         )
-    if "agencies" in names:
-        conditions.append(
-            sa.exists().where(
-                article_agency_table.c.article_id == a.c.id, article_agency_table.c.entity_id.in_(bound("agencies"))
-            )
-        )
+    if agencies := ({"agency", "agencies"} & names):
+        credited = article_agency_table.c.entity_id
+        by = credited == bound("agency") if "agency" in agencies else credited.in_(bound("agencies"))
+        conditions.append(sa.exists().where(article_agency_table.c.article_id == a.c.id, by))
     return conditions
 
 

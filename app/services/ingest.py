@@ -535,7 +535,7 @@ async def _write_parts(
     )
 
     await insert_entity_names(session, catalogue.created_names)
-    await write_agencies(session, article_id, agencies, replace=existing is not None)
+    await write_agencies(session, article_id, story.published_at, agencies, replace=existing is not None)
     await write_mentions(session, article_id, story.published_at, mentions, replace=existing is not None)
     added, removed = await _replace_quotes(session, article_id, story.published_at, rows, existing or ())
     if reindex:

@@ -247,7 +247,7 @@ def quote_values(article_id: int, published_at: datetime, position: int, row: Qu
 
 
 async def write_agencies(
-    session: DbSession, article_id: int, agency_ids: Sequence[int], *, replace: bool = True
+    session: DbSession, article_id: int, published_at: datetime, agency_ids: Sequence[int], *, replace: bool = True
 ) -> None:
     """Replace the article's credited agencies, keeping their order; `replace=False` for a new article (none yet)."""
     if replace:
@@ -255,7 +255,10 @@ async def write_agencies(
     await insert_rows(
         session,
         article_agency_table,
-        [{"article_id": article_id, "entity_id": e, "position": i} for i, e in enumerate(agency_ids)],
+        [
+            {"article_id": article_id, "entity_id": e, "position": i, "published_at": published_at}
+            for i, e in enumerate(agency_ids)
+        ],
     )
 
 
@@ -305,7 +308,7 @@ async def insert_article(
         .returning(article_table.c.id)
     )
     article_id = int(result.scalar_one())
-    await write_agencies(session, article_id, agency_ids, replace=False)
+    await write_agencies(session, article_id, story.published_at, agency_ids, replace=False)
     await write_mentions(session, article_id, story.published_at, mentions, replace=False)
     ids = await insert_quotes(
         session, [quote_values(article_id, story.published_at, i, q) for i, q in enumerate(quotes)]

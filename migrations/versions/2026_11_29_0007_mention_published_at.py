@@ -1,4 +1,4 @@
-"""mention published_at
+"""mention and article_agency published_at
 
 A list filtered by one entity walked every usable story newest first, testing
 each for a mention: a rarely mentioned entity cost a scan of the archive (280 ms
@@ -33,8 +33,24 @@ def upgrade() -> None:
         batch_op.alter_column("published_at", existing_type=sa.DateTime(timezone=True), nullable=False)
         batch_op.create_index("ix_mention_entity_published", ["entity_id", "published_at", "article_id"], unique=False)
 
+    # Likewise for a list filtered by one agency.
+    with op.batch_alter_table("article_agency", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute(
+        "UPDATE article_agency SET published_at = "
+        "(SELECT article.published_at FROM article WHERE article.id = article_agency.article_id)"
+    )
+    with op.batch_alter_table("article_agency", schema=None) as batch_op:
+        batch_op.alter_column("published_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.create_index(
+            "ix_article_agency_entity_published", ["entity_id", "published_at", "article_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("article_agency", schema=None) as batch_op:
+        batch_op.drop_index("ix_article_agency_entity_published")
+        batch_op.drop_column("published_at")
     with op.batch_alter_table("mention", schema=None) as batch_op:
         batch_op.drop_index("ix_mention_entity_published")
         batch_op.drop_column("published_at")
