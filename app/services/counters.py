@@ -13,19 +13,17 @@ entities afresh (`recount_entities`); bulk loads that bypass the services count 
 
 Concurrent writers on PostgreSQL: counts are only ever added to (`n = n + d`), so writers compose,
 and rows are locked in one order everywhere (entity rows by id, then section rows by id, near the
-end of the transaction, before the change log's lock), so they cannot deadlock on them. What a
-story counted before a write is read under the article's row lock, which every writer of its
-quotes and mentions holds (merges lock the articles they move quotes and mentions of).
+end of the transaction, before the change log's lock), so they cannot deadlock on them (see
+`_add`). What a story counted before a write is read under the article's row lock, which every
+writer of its quotes and mentions holds (merges lock the articles they move quotes and mentions of).
 """
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from app.db import DbSession
 from app.models import ArticleStatus, article_table, entity_table, mention_table, quote_table, section_table
@@ -99,12 +97,17 @@ async def apply(session: DbSession, tally: Tally) -> None:
 
 
 async def _add(session: DbSession, table: sa.Table, ids: Sequence[int], deltas: dict[str, list[int]]) -> None:
-    """`column = column + delta` on the rows with these ids (sorted), in one statement."""
-    if session.get_bind().dialect.name == "postgresql":
-        params = {"ids": list(ids), **{f"d_{column}": values for column, values in deltas.items()}}
-        await session.execute(_add_unnested(table, tuple(deltas)), params)
-        return
-    # SQLite has one writer at a time, and its executemany is a loop in C.
+    """`column = column + delta` on the rows with these ids, one row after the other in id order.
+
+    One statement executed per row (an executemany: one round trip, a loop in C on SQLite), not one
+    UPDATE ... FROM an array of rows, which PostgreSQL updates in whatever order its plan meets them.
+    Locking them in id order first, in a subquery of that UPDATE, deadlocked in tests/test_counts.py:
+    the UPDATE then meets rows that others changed since its snapshot a second time, and queues
+    behind writers that wait for it. Row by row, each UPDATE takes its row's lock in id order, and that
+    lock (FOR NO KEY UPDATE: the counts are no key) does not conflict with the KEY SHARE locks that
+    inserting a quote, mention or article takes on the rows it refers to, which concurrent writers
+    hold from earlier in their transactions.
+    """
     rows = [{"row_id": row_id, **{f"d_{c}": values[n] for c, values in deltas.items()}} for n, row_id in enumerate(ids)]
     await session.execute(_add_each(table, tuple(deltas)), rows)
 
@@ -113,36 +116,6 @@ async def _add(session: DbSession, table: sa.Table, ids: Sequence[int], deltas: 
 def _add_each(table: sa.Table, columns: tuple[str, ...]) -> sa.Update:
     values = {column: table.c[column] + sa.bindparam(f"d_{column}", type_=sa.Integer) for column in columns}
     return sa.update(table).where(table.c.id == sa.bindparam("row_id", type_=sa.Integer)).values(values)
-
-
-@cache
-def _add_unnested(table: sa.Table, columns: tuple[str, ...]) -> sa.Update:
-    """UPDATE ... FROM one array per column (ids, then one of deltas per counted column).
-
-    The rows are locked by a subquery that orders them by id: PostgreSQL locks rows of a
-    `SELECT ... ORDER BY ... FOR UPDATE` in that order, whereas the order an UPDATE joined to the
-    arrays meets its rows in is the plan's to choose, and two writers meeting the same entities in
-    different orders could deadlock.
-    """
-
-    def array(name: str) -> sa.BindParameter[Any]:
-        return sa.bindparam(name, type_=postgresql.ARRAY(sa.Integer))
-
-    delta = (
-        sa.func.unnest(array("ids"), *(array(f"d_{column}") for column in columns))
-        .table_valued(sa.column("id", sa.Integer), *(sa.column(column, sa.Integer) for column in columns))
-        .render_derived(name="delta")
-    )
-    row = table.alias("counted")
-    locked = (
-        sa.select(row.c.id, *(delta.c[column] for column in columns))
-        .select_from(row.join(delta, delta.c.id == row.c.id))
-        .order_by(row.c.id)
-        .with_for_update(of=row)
-        .subquery("added")
-    )
-    values = {column: table.c[column] + locked.c[column] for column in columns}
-    return sa.update(table).where(table.c.id == locked.c.id).values(values)
 
 
 async def recount_entities(session: DbSession, entity_ids: Sequence[int]) -> None:

@@ -249,7 +249,9 @@ async def merge_entities(session: DbSession, target_id: int, source_id: int, *, 
     changed = sa.or_(
         e.c.id.in_([source_id, target_id]), e.c.affiliation_id == source_id, e.c.merged_into_id == source_id
     )
-    locked = await session.execute(sa.select(e.c.id, e.c.aliases).where(changed).order_by(e.c.id).with_for_update())
+    locked = await session.execute(
+        sa.select(e.c.id, e.c.aliases).where(changed).order_by(e.c.id).with_for_update(key_share=True)
+    )
     target_aliases = next(row.aliases for row in locked if row.id == target_id)
     await session.execute(sa.update(e).where(e.c.affiliation_id == source_id).values(affiliation_id=target_id))
     await session.execute(sa.update(e).where(e.c.merged_into_id == source_id).values(merged_into_id=target_id))
