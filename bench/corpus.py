@@ -5,7 +5,8 @@
 Stories are stitched from the demo corpus's paragraphs (all invented) with their
 hand-annotated quotes, which keep their offsets; speakers are drawn from 20,000
 generated entities whose names recombine the demo's invented names. Search rows
-are written too. The same seed gives the same corpus on SQLite and PostgreSQL.
+and the stored counts of entities and sections are written too. The same seed gives
+the same corpus on SQLite and PostgreSQL.
 """
 
 import argparse
