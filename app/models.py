@@ -135,6 +135,8 @@ class Section(SectionBase, table=True):
     id: int | None = DBField(default=None, primary_key=True)
     slug: str = DBField(max_length=64, unique=True)
     parent_id: int | None = DBField(default=None, foreign_key="section.id")
+    # Usable articles in the section, kept by every write that changes it (app/services/counters.py).
+    article_count: int = DBField(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 # A section as embedded in articles and quotes.
@@ -178,6 +180,11 @@ class Entity(EntityBase, table=True):
     affiliation_id: int | None = DBField(default=None, foreign_key="entity.id", ondelete="SET NULL")
     # Set when an editor merged this entity into another: the row stays so old ids still resolve.
     merged_into_id: int | None = DBField(default=None, foreign_key="entity.id")
+    # Quotes attributed to the entity in usable articles, and usable articles that mention it: stored,
+    # and kept exact by every write that changes them (app/services/counters.py), so that reading them
+    # does not cost what the entity has of quotes and stories.
+    quote_count: int = DBField(default=0, sa_column_kwargs={"server_default": "0"})
+    article_count: int = DBField(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 # Every normalised name and alias of an entity, for prefix search and for

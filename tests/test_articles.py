@@ -283,3 +283,7 @@ async def test_cursor_stays_correct_while_new_stories_arrive(client: httpx.Async
     finally:
         async with transaction(app.state.db) as session:
             await session.execute(sa.text("DELETE FROM article WHERE guid = 'urn:test:arrives-later'"))
+            # insert_article counted the story in its section; removing it behind the services must uncount it.
+            await session.execute(
+                sa.text("UPDATE section SET article_count = article_count - 1 WHERE id = :s"), {"s": section_id}
+            )

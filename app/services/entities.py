@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from app.db import DbSession
 from app.errors import InvalidBody, MovedPermanently, NotFound
 from app.models import (
-    ArticleStatus,
     ChangeAction,
     ChangeObject,
     EntityKind,
@@ -26,6 +25,7 @@ from app.models import (
 from app.pagination import cursor_id, decode_cursor, encode_cursor
 from app.pipeline.analyse import name_key
 from app.pipeline.normalize import normalize
+from app.services import counters
 from app.services.changes import Event, record
 from app.services.common import ENTITY_REF_COLUMNS, a, entity_ref
 from app.services.search import similar_entities
@@ -35,20 +35,6 @@ e = entity_table
 affiliation = entity_table.alias("affiliation")
 
 _ORDER = "id"
-_USABLE = a.c.status == ArticleStatus.usable.value
-
-_QUOTE_COUNT = (
-    sa.select(sa.func.count())
-    .select_from(quote_table.join(a, a.c.id == quote_table.c.article_id))
-    .where(quote_table.c.speaker_id == e.c.id, _USABLE)
-    .scalar_subquery()
-)
-_ARTICLE_COUNT = (
-    sa.select(sa.func.count(sa.distinct(mention_table.c.article_id)))
-    .select_from(mention_table.join(a, a.c.id == mention_table.c.article_id))
-    .where(mention_table.c.entity_id == e.c.id, _USABLE)
-    .scalar_subquery()
-)
 
 
 @dataclass(frozen=True)
@@ -60,10 +46,9 @@ class EntityFilters:
 
 
 def _select() -> sa.Select[Any]:
+    # The counts are stored on the entity (app/services/counters.py): reading them costs nothing more.
     return sa.select(
         e,
-        _QUOTE_COUNT.label("quote_count"),
-        _ARTICLE_COUNT.label("article_count"),
         affiliation.c.id.label("aff_id"),
         affiliation.c.slug.label("aff_slug"),
         affiliation.c.kind.label("aff_kind"),
@@ -105,12 +90,7 @@ async def list_entities(
     if filters.kinds:
         stmt = stmt.where(e.c.kind.in_([kind.value for kind in filters.kinds]))
     if filters.quoted is not None:
-        quoted = (
-            sa.exists()
-            .select_from(quote_table.join(a, a.c.id == quote_table.c.article_id))
-            .where(quote_table.c.speaker_id == e.c.id, _USABLE)
-        )
-        stmt = stmt.where(quoted if filters.quoted else ~quoted)
+        stmt = stmt.where(e.c.quote_count > 0 if filters.quoted else e.c.quote_count == 0)
     if filters.name_prefix:
         prefix = _escape_like(name_key(filters.name_prefix)) + "%"
         stmt = stmt.where(
@@ -197,16 +177,20 @@ async def update_entity(session: DbSession, entity_id: int, patch: EntityPatch, 
     return await get_entity(session, entity_id)
 
 
-async def _articles_showing(session: DbSession, entity_id: int) -> list[Event]:
-    """Articles whose representation embeds the entity: a mirror must fetch them again."""
+async def _articles_showing(session: DbSession, entity_id: int, *, lock: bool = False) -> list[Event]:
+    """Articles whose representation embeds the entity: a mirror must fetch them again.
+
+    `lock` takes their row locks (in id order), for a write that changes their quotes or mentions.
+    """
     shown = sa.union(
         sa.select(mention_table.c.article_id).where(mention_table.c.entity_id == entity_id),
         sa.select(quote_table.c.article_id).where(quote_table.c.speaker_id == entity_id),
         sa.select(article_agency_table.c.article_id).where(article_agency_table.c.entity_id == entity_id),
     ).subquery()
-    rows = await session.execute(
-        sa.select(a.c.public_id, a.c.version, a.c.section_id).where(a.c.id.in_(sa.select(shown.c.article_id)))
-    )
+    stmt = sa.select(a.c.public_id, a.c.version, a.c.section_id).where(a.c.id.in_(sa.select(shown.c.article_id)))
+    if lock:
+        stmt = stmt.order_by(a.c.id).with_for_update(of=a)
+    rows = await session.execute(stmt)
     return [
         Event(
             ChangeObject.article,
@@ -239,14 +223,13 @@ async def merge_entities(session: DbSession, target_id: int, source_id: int, *, 
     if source_id == target_id:
         raise InvalidBody("source_id", "an entity cannot be merged into itself")
     source = await _require(session, source_id, "source_id")
-    # Found before the move: afterwards the source shows nowhere.
-    touched = await _articles_showing(session, source_id)
-    target = (await session.execute(sa.select(e.c.aliases).where(e.c.id == target_id).with_for_update())).one()
+    # Found before the move: afterwards the source shows nowhere. Locked, as every writer of an
+    # article's quotes and mentions locks it: a story saved meanwhile would otherwise count out
+    # quotes by the speaker it read before they moved.
+    touched = await _articles_showing(session, source_id, lock=True)
     await session.execute(
         sa.update(quote_table).where(quote_table.c.speaker_id == source_id).values(speaker_id=target_id)
     )
-    await session.execute(sa.update(e).where(e.c.affiliation_id == source_id).values(affiliation_id=target_id))
-    await session.execute(sa.update(e).where(e.c.merged_into_id == source_id).values(merged_into_id=target_id))
     # Rows the target already has for the same article absorb the source's: counts add up.
     m = mention_table
     for row in (await session.execute(sa.select(m).where(m.c.entity_id == source_id))).all():
@@ -267,9 +250,22 @@ async def merge_entities(session: DbSession, target_id: int, source_id: int, *, 
     taken = sa.select(c.c.article_id).where(c.c.entity_id == target_id)
     await session.execute(sa.delete(c).where(c.c.entity_id == source_id, c.c.article_id.in_(taken)))
     await session.execute(sa.update(c).where(c.c.entity_id == source_id).values(entity_id=target_id))
+    # Every entity row the merge changes, locked in id order like the counters of a story, and only
+    # now: a story being saved holds its quote rows while it waits for these.
+    changed = sa.or_(
+        e.c.id.in_([source_id, target_id]), e.c.affiliation_id == source_id, e.c.merged_into_id == source_id
+    )
+    locked = await session.execute(
+        sa.select(e.c.id, e.c.aliases).where(changed).order_by(e.c.id).with_for_update(key_share=True)
+    )
+    target_aliases = next(row.aliases for row in locked if row.id == target_id)
+    await session.execute(sa.update(e).where(e.c.affiliation_id == source_id).values(affiliation_id=target_id))
+    await session.execute(sa.update(e).where(e.c.merged_into_id == source_id).values(merged_into_id=target_id))
+    # Counted afresh: an article that mentions both entities counts once for the survivor.
+    await counters.recount_entities(session, [source_id, target_id])
     aliases = [n for n in (source.name_ar, source.name_en, *source.aliases) if n]
     await session.execute(
-        sa.update(e).where(e.c.id == target_id).values(aliases=list(dict.fromkeys([*target.aliases, *aliases])))
+        sa.update(e).where(e.c.id == target_id).values(aliases=list(dict.fromkeys([*target_aliases, *aliases])))
     )
     await session.execute(sa.update(e).where(e.c.id == source_id).values(merged_into_id=target_id))
     await session.execute(sa.delete(entity_name_table).where(entity_name_table.c.entity_id == source_id))

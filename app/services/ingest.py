@@ -40,7 +40,7 @@ from app.models import (
 from app.pipeline.analyse import extract_report, find_mentions, name_key, story_words, tokens
 from app.pipeline.extract import ExtractedQuote, KnownEntity, Speaker, extract_quotes
 from app.pipeline.normalize import normalize, slugify
-from app.services import search
+from app.services import counters, search
 from app.services.changes import Event, record
 from app.services.store import (
     QuoteRow,
@@ -406,7 +406,7 @@ def _dialect_insert(session: DbSession) -> Any:
 
 
 _LOCK_ARTICLE = (
-    sa.select(a.c.id, a.c.public_id, a.c.version, a.c.status, a.c.content_hash)
+    sa.select(a.c.id, a.c.public_id, a.c.version, a.c.status, a.c.section_id, a.c.content_hash)
     .where(a.c.guid == sa.bindparam("guid"))
     .with_for_update()
 )
@@ -459,7 +459,9 @@ async def save_story(
         if inserted is None:
             current = await _lock_article(session, story.guid)
         else:
-            created = await _write_parts(session, inserted.id, story, existing=None)
+            created = await _write_parts(
+                session, inserted.id, story, section_id=section_id, previous=None, existing=None
+            )
             await add_version(session, inserted.id, 1, ChangeKind.created, [], content, digest, now)
             public_id = public_id_for(story.guid)
             await _log(session, created, public_id, ChangeAction.created, 1, section_id, now, log)
@@ -486,7 +488,15 @@ async def save_story(
         {"article_id": current.id, "version": version, **article_values(story, section_id=section_id, digest=digest)},
     )
     existing = (await session.execute(sa.select(q).where(q.c.article_id == current.id).order_by(q.c.id))).all()
-    created = await _write_parts(session, current.id, story, existing=existing, reindex=bool(_INDEXED & set(changed)))
+    created = await _write_parts(
+        session,
+        current.id,
+        story,
+        section_id=section_id,
+        previous=current,
+        existing=existing,
+        reindex=bool(_INDEXED & set(changed)),
+    )
     kind = change or ChangeKind.updated
     await add_version(session, current.id, version, kind, changed, content, digest, now)
     await _log(session, created, current.public_id, ChangeAction(kind.value), version, section_id, now, log)
@@ -516,12 +526,16 @@ async def _write_parts(
     article_id: int,
     story: ArticleCreate,
     *,
+    section_id: int,
+    previous: Any | None,
     existing: Sequence[Any] | None,
     reindex: bool = True,
 ) -> list[int]:
-    """Agencies, quotes and mentions of the story's current version; returns the entities it created.
+    """Agencies, quotes and mentions of the story's current version, and the counts they change;
+    returns the entities it created.
 
-    `existing` are the article's stored quote rows, None for a new article: nothing to replace then.
+    `previous` is the article's locked row as it was (status, section), `existing` its stored quote
+    rows; both None for a new article: nothing to replace then.
     """
     words = _Words.of(story)
     catalogue = await load_catalogue(session, words.all, story.agencies)
@@ -536,12 +550,32 @@ async def _write_parts(
 
     await insert_entity_names(session, catalogue.created_names)
     await write_agencies(session, article_id, story.published_at, agencies, replace=existing is not None)
-    await write_mentions(session, article_id, story.published_at, mentions, replace=existing is not None)
+    mentioned_before = await write_mentions(
+        session, article_id, story.published_at, mentions, replace=existing is not None
+    )
     added, removed = await _replace_quotes(session, article_id, story.published_at, rows, existing or ())
     if reindex:
         await search.index_article(session, article_id, story.headline, story.summary, story.paragraphs)
     await search.unindex_quotes(session, removed)
     await search.index_quotes(session, added)
+    # Last before the version and the change log: the counter rows stay locked until the commit.
+    tally = counters.Tally()
+    if previous is not None:
+        tally.story(
+            -1,
+            status=previous.status,
+            section_id=previous.section_id,
+            speakers=[row.speaker_id for row in existing or ()],
+            mentioned=mentioned_before,
+        )
+    tally.story(
+        1,
+        status=story.status.value,
+        section_id=section_id,
+        speakers=[row.speaker_id for row in rows],
+        mentioned=[entity_id for entity_id, _ in mentions],
+    )
+    await counters.apply(session, tally)
     return catalogue.created
 
 
@@ -626,10 +660,22 @@ async def kill_story(session: DbSession, public_id: str, *, now: datetime) -> Sa
             updated_at=now,
         )
     )
-    deleted = await session.execute(sa.delete(q).where(q.c.article_id == row.id).returning(q.c.id))
-    quote_ids = [quote_id for (quote_id,) in deleted]
-    await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == row.id))
-    await search.unindex_article(session, row.id, quote_ids)
+    deleted = (
+        await session.execute(sa.delete(q).where(q.c.article_id == row.id).returning(q.c.id, q.c.speaker_id))
+    ).all()
+    mentioned = await session.execute(
+        sa.delete(mention_table).where(mention_table.c.article_id == row.id).returning(mention_table.c.entity_id)
+    )
+    await search.unindex_article(session, row.id, [quote.id for quote in deleted])
+    tally = counters.Tally()
+    tally.story(
+        -1,
+        status=row.status,
+        section_id=row.section_id,
+        speakers=[quote.speaker_id for quote in deleted],
+        mentioned=mentioned.scalars(),
+    )
+    await counters.apply(session, tally)
     await add_version(session, row.id, version, ChangeKind.killed, ["status"], content, digest, now)
     await record(
         session, [Event(ChangeObject.article, public_id, ChangeAction.killed, version, row.section_id)], now=now

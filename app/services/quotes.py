@@ -26,7 +26,7 @@ from app.models import (
     utcnow,
 )
 from app.pagination import Sort, encode_cursor, keyset, keyset_params, page_order
-from app.services import search
+from app.services import counters, search
 from app.services.changes import Event, record
 from app.services.common import (
     SECTION_COLUMNS,
@@ -232,10 +232,15 @@ async def quotes_of_articles(session: DbSession, article_ids: Sequence[int]) -> 
 
 async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch, *, now: datetime) -> QuotePublic:
     """Apply an editor's correction; the quote becomes editor-attributed with full confidence."""
+    # The article's row is locked first, as every writer of its quotes does (ingest, kills, merges):
+    # PostgreSQL locks the rows of a join in the order of its FROM list.
     row = (
         await session.execute(
-            sa.select(q.c.id, q.c.text, q.c.paragraph, a.c.body, a.c.status, a.c.public_id, a.c.section_id)
-            .join(a, a.c.id == q.c.article_id)
+            sa.select(
+                q.c.id, q.c.text, q.c.paragraph, q.c.speaker_id, a.c.body, a.c.status, a.c.public_id, a.c.section_id
+            )
+            .select_from(a)
+            .join(q, a.c.id == q.c.article_id)
             .where(q.c.id == quote_id)
             .with_for_update()
         )
@@ -272,6 +277,11 @@ async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch, *,
     await session.execute(sa.update(q).where(q.c.id == quote_id).values(**values))
     if patch.text is not None:
         await search.index_quotes(session, [(quote_id, patch.text)])
+    if "speaker_id" in values:
+        tally = counters.Tally()
+        tally.story(-1, status=row.status, section_id=row.section_id, speakers=[row.speaker_id], mentioned=[])
+        tally.story(1, status=row.status, section_id=row.section_id, speakers=[values["speaker_id"]], mentioned=[])
+        await counters.apply(session, tally)
     event = Event(
         ChangeObject.quote,
         str(quote_id),

@@ -4,27 +4,22 @@ import sqlalchemy as sa
 
 from app.db import DbSession
 from app.errors import NotFound
-from app.models import ArticleStatus, SectionPublic
-from app.services.common import a, s
+from app.models import SectionPublic
+from app.services.common import s
 
 parent = s.alias("parent")
 
 
 async def list_sections(session: DbSession, slug: str | None = None) -> list[SectionPublic]:
     """Every section (or the one with `slug`) with its number of usable articles."""
-    # Counted per section, so that one section's count reads only its part of the (status, section) index.
-    count = (
-        sa.select(sa.func.count())
-        .where(a.c.status == ArticleStatus.usable.value, a.c.section_id == s.c.id)
-        .scalar_subquery()
-    )
+    # The count is stored on the section (app/services/counters.py), not counted over its stories.
     rows = await session.execute(
         sa.select(
             s.c.slug,
             s.c.name_ar,
             s.c.name_en,
             parent.c.slug.label("parent"),
-            count.label("article_count"),
+            s.c.article_count,
         )
         .outerjoin(parent, parent.c.id == s.c.parent_id)
         .where(s.c.slug == slug if slug is not None else sa.true())

@@ -35,7 +35,7 @@ from app.models import (
     section_table,
 )
 from app.pipeline.analyse import first_word, name_key
-from app.services import search
+from app.services import counters, search
 
 
 async def create_section(
@@ -269,10 +269,19 @@ async def write_mentions(
     mentions: dict[tuple[int, MentionRole], int],
     *,
     replace: bool = True,
-) -> None:
-    """Replace the article's mentions, with its publication time; `replace=False` for a new article (none yet)."""
+) -> list[int]:
+    """Replace the article's mentions, with its publication time; `replace=False` for a new article (none yet).
+
+    Returns the entities of the mentions replaced (one per row: an entity may have several roles).
+    """
+    replaced: list[int] = []
     if replace:
-        await session.execute(sa.delete(mention_table).where(mention_table.c.article_id == article_id))
+        deleted = await session.execute(
+            sa.delete(mention_table)
+            .where(mention_table.c.article_id == article_id)
+            .returning(mention_table.c.entity_id)
+        )
+        replaced = list(deleted.scalars())
     await insert_rows(
         session,
         mention_table,
@@ -281,6 +290,7 @@ async def write_mentions(
             for (e, role), n in mentions.items()
         ],
     )
+    return replaced
 
 
 async def insert_article(
@@ -317,6 +327,15 @@ async def insert_article(
     if story.status is not ArticleStatus.canceled:
         await search.index_article(session, article_id, story.headline, story.summary, story.paragraphs)
         await search.index_quotes(session, [(quote_id, q.text) for quote_id, q in zip(ids, quotes, strict=True)])
+    tally = counters.Tally()
+    tally.story(
+        1,
+        status=story.status.value,
+        section_id=section_id,
+        speakers=[q.speaker_id for q in quotes],
+        mentioned=[entity_id for entity_id, _ in mentions],
+    )
+    await counters.apply(session, tally)
     return article_id
 
 
