@@ -35,22 +35,29 @@ def paths(database_url: str) -> list[str]:
             )
         ).scalar_one()
         section = conn.execute(sa.text("SELECT slug FROM section ORDER BY id LIMIT 1")).scalar_one()
+        # The least mentioned entity: a filter that matches a handful of stories in the whole archive.
+        rare = conn.execute(
+            sa.text("SELECT entity_id FROM mention GROUP BY entity_id ORDER BY count(*), entity_id LIMIT 1")
+        ).scalar_one()
     engine.dispose()
     return [
         f"/v1/articles?section={section}",
         "/v1/articles?entity=1",
+        f"/v1/articles?entity={rare}",
         f"/v1/articles?speaker={speaker}",
         "/v1/articles?expand=quotes,entities",
         f"/v1/articles/{article}",
         "/v1/quotes",
         f"/v1/quotes?speaker={speaker}",
         "/v1/quotes?kind=indirect",
+        f"/v1/quotes?entity={rare}",
         f"/v1/quotes?article={article}",
         "/v1/entities",
         f"/v1/entities/{speaker}",
         f"/v1/entities/{speaker}/quotes",
         "/v1/sections",
         f"/v1/sections/{section}/feed.json",
+        f"/v1/entities/{rare}/feed.json",
         "/v1/changes",
         f"/v1/articles?{_SEARCH}&section={section}",
         f"/v1/search?{_SEARCH}",
