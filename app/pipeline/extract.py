@@ -1086,7 +1086,9 @@ def extract_quotes(paragraphs: Sequence[str], language: str, known: Sequence[Kno
     """All quotes of a story, in reading order, with resolved speakers."""
     lang = "ar" if language.lower().startswith("ar") else "en"
     paras = _prepare(paragraphs, lang)
-    ctx = _Ctx(paras, lang, Resolver(known), [])
+    # Catalogued names are looked for only where the story has their first word.
+    vocabulary = set(chain.from_iterable(p.cores for p in paras)) if known else None
+    ctx = _Ctx(paras, lang, Resolver(known, vocabulary=vocabulary), [])
     prep_first = _AR_PREP_FIRST if lang == "ar" else _EN_PREP_FIRST
     for pi, p in enumerate(paras):
         _prescan(ctx, pi)
