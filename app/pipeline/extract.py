@@ -1082,12 +1082,17 @@ def _dateline_end(p: _Para) -> int:
     return 0
 
 
+_SMALL_CATALOGUE = 64
+
+
 def extract_quotes(paragraphs: Sequence[str], language: str, known: Sequence[KnownEntity] = ()) -> list[ExtractedQuote]:
     """All quotes of a story, in reading order, with resolved speakers."""
     lang = "ar" if language.lower().startswith("ar") else "en"
     paras = _prepare(paragraphs, lang)
-    # Catalogued names are looked for only where the story has their first word.
-    vocabulary = set(chain.from_iterable(p.cores for p in paras)) if known else None
+    # Catalogued names are indexed only when the story has their first word:
+    # worth the set of the story's words when the catalogue is long (the
+    # service passes thousands of entities), not for a handful.
+    vocabulary = set(chain.from_iterable(p.cores for p in paras)) if len(known) > _SMALL_CATALOGUE else None
     ctx = _Ctx(paras, lang, Resolver(known, vocabulary=vocabulary), [])
     prep_first = _AR_PREP_FIRST if lang == "ar" else _EN_PREP_FIRST
     for pi, p in enumerate(paras):
