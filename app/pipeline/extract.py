@@ -18,7 +18,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, pairwise
-from operator import itemgetter
 from typing import cast
 
 from app.pipeline import lexicon as lx
@@ -219,23 +218,27 @@ def _role_tok(raw: str, core: str) -> int:
     return role
 
 
-# A whitespace-delimited word's tokens, decided once per distinct word:
-# (raws, lengths, cores, roles), where the first length counts the one
-# whitespace character before the word. No token spans whitespace, so a word
-# is tokenised the same alone as inside its paragraph.
-_Word = tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...], tuple[int, ...]]
-_WORD_CACHE: dict[str, _Word] = {}
+# A whitespace-delimited word's tokens, decided once per distinct word, as
+# one flat tuple: raw, length, folded form and role of each token in turn,
+# where the first length counts the one whitespace character before the word.
+# Flat, so that a story's words are joined in one pass and split into the
+# four lists by strided slices. No token spans whitespace, so a word is
+# tokenised the same alone as inside its paragraph.
+_WORD_CACHE: dict[str, tuple[str | int, ...]] = {}
 _word_get = _WORD_CACHE.get
 
 
-def _word_tok(word: str) -> _Word:
-    raws = tuple(_CHUNK.findall(word))
-    cores = tuple(c if (c := _fold_get(r)) is not None else _fold_tok(r) for r in raws)
-    roles = tuple(x if (x := _role_get(r)) is not None else _role_tok(r, c) for r, c in zip(raws, cores, strict=True))
-    lens = (len(raws[0]) + 1, *map(len, raws[1:]))
+def _word_tok(word: str) -> tuple[str | int, ...]:
+    flat: list[str | int] = []
+    for r in _CHUNK.findall(word):
+        c = _fold_get(r)
+        if c is None:
+            c = _fold_tok(r)
+        role = _role_get(r)
+        flat += (r, len(r) + (not flat), c, role if role is not None else _role_tok(r, c))
     if len(_WORD_CACHE) > 200_000:
         _WORD_CACHE.clear()
-    info = _WORD_CACHE[word] = (raws, lens, cores, roles)
+    info = _WORD_CACHE[word] = tuple(flat)
     return info
 
 
@@ -252,16 +255,12 @@ def _tokenise(story: str) -> tuple[list[str], list[int], list[str], list[int]]:
         infos = (
             [x if x is not None else _word_tok(w) for x, w in zip(known_words, words, strict=True)]
             if None in known_words
-            else cast(list[_Word], known_words)
+            else known_words
         )
-        ends = list(accumulate(chain.from_iterable(map(itemgetter(1), infos)), initial=-1))
+        flat = list(chain.from_iterable(cast(list[tuple[str | int, ...]], infos)))
+        ends = list(accumulate(cast(list[int], flat[1::4]), initial=-1))
         del ends[0]  # the first word has no whitespace before it
-        return (
-            list(chain.from_iterable(map(itemgetter(0), infos))),
-            ends,
-            list(chain.from_iterable(map(itemgetter(2), infos))),
-            list(chain.from_iterable(map(itemgetter(3), infos))),
-        )
+        return cast(list[str], flat[0::4]), ends, cast(list[str], flat[2::4]), cast(list[int], flat[3::4])
     # Any other spacing: each chunk is a token with the whitespace before it,
     # which gives offsets by a running sum.
     chunks = _CHUNK.findall(story)
