@@ -753,6 +753,20 @@ def _known_tables(
     return index, starts, kinds.count("place") != len(kinds)
 
 
+# A name's folded words and its heads (see _Entity), memoised: every story
+# registers some forty entities, and the same people and bodies recur from
+# story to story.
+_NAME_WORDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _name_words(name: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    if len(_NAME_WORDS) > 100_000:
+        _NAME_WORDS.clear()
+    tokens = tuple(map(fold, name.split()))
+    words = _NAME_WORDS[name] = (tokens, frozenset(map(_strip_al, tokens[:2])))
+    return words
+
+
 @dataclass(slots=True)
 class Resolver:
     """Per-story memory of named entities and of who spoke last."""
@@ -826,13 +840,13 @@ class Resolver:
         ref = _slug(name)
         ent = self.entities.get(ref)
         if ent is None:
-            tokens = tuple(map(fold, name.split()))
+            words = _NAME_WORDS.get(name)
+            tokens, heads = words if words is not None else _name_words(name)
             if kind != "person":
                 gender = (
                     gender if gender != "?" else ("f" if (tokens and _fem_word(tokens[0])) or kind == "place" else "m")
                 )
-            ent = _Entity(name, kind, title, gender, ref, tokens)
-            ent.heads = frozenset(map(_strip_al, tokens[:2]))
+            ent = _Entity(name, kind, title, gender, ref, tokens, heads=heads)
             if known is not None:
                 # "The ministry" must find a body catalogued under its Arabic
                 # name: back-references match the words of every alias.
