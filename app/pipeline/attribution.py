@@ -12,7 +12,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_, itemgetter, or_
+from operator import attrgetter, is_, itemgetter
 from typing import Final, TypeAlias, cast
 
 from app.pipeline import lexicon as lx
@@ -735,8 +735,9 @@ def _known_tables(
         chosen: Iterable[int] = range(len(keys))
     else:
         # A name can start at a story word, or after its «ل» («لوكالة ...»).
-        in_story = vocabulary.__contains__
-        chosen = compress(range(len(keys)), map(or_, map(in_story, firsts), map(in_story, map("ل".__add__, firsts))))
+        wanted = set(vocabulary)
+        wanted.update(w[1:] for w in vocabulary if w.startswith("ل"))
+        chosen = compress(range(len(keys)), map(wanted.__contains__, firsts))
     starts: _KnownStarts = {}
     for at in chosen:
         k = owners[at]
