@@ -7,11 +7,13 @@ resolve to the entity named earlier rather than to the words as written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress
-from typing import Final, TypeAlias
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_, itemgetter
+from typing import Final, TypeAlias, cast
 
 from app.pipeline import lexicon as lx
 from app.pipeline.normalize import normalize, slugify
@@ -669,31 +671,101 @@ def _compatible(want: str, have: str) -> bool:
     return want in ("?", "n") or have == "?" or want == have or (want == "p" and have == "f")
 
 
-@lru_cache(maxsize=8)
+_KnownStarts: TypeAlias = dict[str, list[tuple[tuple[str, ...], KnownEntity]]]
+_NAME = attrgetter("name")
+_ALIASES = attrgetter("aliases")
+_KIND = attrgetter("kind")
+# Folded catalogue names and their first words: a plain dict is three times
+# as fast as fold()'s lru_cache per hit, and a story's catalogue brings
+# thousands of names.
+_KEY_CACHE: dict[str, tuple[str, str]] = {}
+
+
+def _catalogue_key(name: str) -> tuple[str, str]:
+    if len(_KEY_CACHE) > 200_000:
+        _KEY_CACHE.clear()
+    key = fold(name)
+    # a folded key's words are separated by single spaces
+    found = _KEY_CACHE[name] = (key, key.partition(" ")[0])
+    return found
+
+
 def _known_tables(
-    known: tuple[KnownEntity, ...],
-) -> tuple[dict[str, KnownEntity], dict[str, list[tuple[tuple[str, ...], KnownEntity]]], bool]:
-    """Catalogue indexes, built once per catalogue rather than once per story;
-    the flag says whether any catalogued entity is a body (not a place)."""
-    index: dict[str, KnownEntity] = {}
-    starts: dict[str, list[tuple[tuple[str, ...], KnownEntity]]] = {}
-    for k in known:
-        for alias in (k.name, *k.aliases):
-            key = fold(alias)
-            # "the sports ministry" also answers to "sports ministry"
-            for variant in (key, key[4:] if key.startswith("the ") else ""):
-                if variant:
-                    index.setdefault(variant, k)
-            words = tuple(key.split())
-            generic = len(words) == 1 and (words[0] in _AR_BODY_HEADS or words[0] in lx.EN_ORG_WORDS)
-            if words and k.kind != "place" and not generic:
-                # a bare «الوزارة» alias would claim every ministry in every story
-                # places are never speakers and never the target of a back-reference
-                for first in (words[0], "ل" + words[0]):
-                    starts.setdefault(first, []).append((words, k))
+    known: Sequence[KnownEntity], vocabulary: AbstractSet[str] | None
+) -> tuple[dict[str, KnownEntity], _KnownStarts, bool]:
+    """Catalogue indexes: folded name or alias -> entity, first word -> (words, entity) for the
+    names a story can contain, and whether any catalogued entity is a body (not a place).
+
+    The service hands every story a catalogue of its own, thousands of entities
+    long, so this runs once per story and is written as C-level passes over
+    the catalogue: the Python work is left to the few names that start with
+    "the" and to the names whose first word is in the story's ``vocabulary``
+    (every name when it is None).
+
+    Semantics, as if each entity's name and then its aliases were taken in
+    catalogue order: a key belongs to the first entity that has it, and "the
+    sports ministry" also answers to "sports ministry" right after its own key.
+    """
+    names = list(map(tuple.__add__, zip(map(_NAME, known)), map(_ALIASES, known)))  # (name, *aliases)
+    flat = list(chain.from_iterable(names))
+    owners = list(chain.from_iterable(map(repeat, known, map(len, names))))
+    found = list(map(_KEY_CACHE.get, flat))
+    if None in found:
+        for at in compress(range(len(found)), map(is_, found, repeat(None))):
+            found[at] = _catalogue_key(flat[at])
+    keys: list[str] = list(map(itemgetter(0), cast(list[tuple[str, str]], found)))
+    firsts: list[str] = list(map(itemgetter(1), cast(list[tuple[str, str]], found)))
+    # dict() keeps the last value given for a key: fed backwards, the first owner wins.
+    index = dict(zip(reversed(keys), reversed(owners), strict=True))
+    index.pop("", None)  # a name that folds to nothing answers to nothing
+    the_at = list(compress(range(len(keys)), map("the".__eq__, firsts)))
+    if the_at:
+        first_at = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+        claimed: set[str] = set()
+        for at in the_at:
+            # "the sports ministry" at position ``at`` also claims "sports ministry",
+            # unless an earlier name or "the ..." variant has it.
+            short = keys[at][4:]
+            if not short or short in claimed:
+                continue
+            claimed.add(short)
+            if first_at.get(short, at + 1) > at:
+                index[short] = owners[at]
+    if vocabulary is None:
+        chosen: Iterable[int] = range(len(keys))
+    else:
+        # A name can start at a story word, or after its «ل» («لوكالة ...»).
+        wanted = set(vocabulary)
+        wanted.update(w[1:] for w in vocabulary if w.startswith("ل"))
+        chosen = compress(range(len(keys)), map(wanted.__contains__, firsts))
+    starts: _KnownStarts = {}
+    for at in chosen:
+        k = owners[at]
+        words = tuple(keys[at].split())
+        generic = len(words) == 1 and (words[0] in _AR_BODY_HEADS or words[0] in lx.EN_ORG_WORDS)
+        if words and k.kind != "place" and not generic:
+            # a bare «الوزارة» alias would claim every ministry in every story
+            # places are never speakers and never the target of a back-reference
+            for first in (words[0], "ل" + words[0]):
+                starts.setdefault(first, []).append((words, k))
     for entries in starts.values():
         entries.sort(key=lambda e: -len(e[0]))  # longest name first
-    return index, starts, any(k.kind != "place" for k in known)
+    kinds = list(map(_KIND, known))
+    return index, starts, kinds.count("place") != len(kinds)
+
+
+# A name's folded words and its heads (see _Entity), memoised: every story
+# registers some forty entities, and the same people and bodies recur from
+# story to story.
+_NAME_WORDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _name_words(name: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    if len(_NAME_WORDS) > 100_000:
+        _NAME_WORDS.clear()
+    tokens = tuple(map(fold, name.split()))
+    words = _NAME_WORDS[name] = (tokens, frozenset(map(_strip_al, tokens[:2])))
+    return words
 
 
 @dataclass(slots=True)
@@ -710,13 +782,16 @@ class Resolver:
     count: int = 0  # mentions recorded so far: the sequence number of the last one
     # refs of entities that spoke, most recent last (a dict keeps each once)
     spoken: dict[str, None] = field(default_factory=dict)
+    # the story's folded words: catalogued names that start with none of them are not looked for
+    vocabulary: AbstractSet[str] | None = None
     _known_index: dict[str, KnownEntity] = field(default_factory=dict)
-    # first folded word of a catalogued name (also with «ل») -> (its words, entity)
-    known_starts: dict[str, list[tuple[tuple[str, ...], KnownEntity]]] = field(default_factory=dict)
+    # first folded word of a catalogued name (also with «ل») -> (its words, entity),
+    # for the names that can start in the vocabulary
+    known_starts: _KnownStarts = field(default_factory=dict)
     _bodies: bool = False  # the catalogue holds bodies, not only places
 
     def __post_init__(self) -> None:
-        self._known_index, self.known_starts, self._bodies = _known_tables(tuple(self.known))
+        self._known_index, self.known_starts, self._bodies = _known_tables(self.known, self.vocabulary)
 
     # registry
     def lookup_known(self, text: str) -> KnownEntity | None:
@@ -766,13 +841,13 @@ class Resolver:
         ref = _slug(name)
         ent = self.entities.get(ref)
         if ent is None:
-            tokens = tuple(map(fold, name.split()))
+            words = _NAME_WORDS.get(name)
+            tokens, heads = words if words is not None else _name_words(name)
             if kind != "person":
                 gender = (
                     gender if gender != "?" else ("f" if (tokens and _fem_word(tokens[0])) or kind == "place" else "m")
                 )
-            ent = _Entity(name, kind, title, gender, ref, tokens)
-            ent.heads = frozenset(map(_strip_al, tokens[:2]))
+            ent = _Entity(name, kind, title, gender, ref, tokens, heads=heads)
             if known is not None:
                 # "The ministry" must find a body catalogued under its Arabic
                 # name: back-references match the words of every alias.

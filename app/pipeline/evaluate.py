@@ -19,6 +19,7 @@ be ``unnamed_group`` and the wording is not compared.
 
     python -m app.pipeline.evaluate            # table
     python -m app.pipeline.evaluate --bench    # + throughput on ~800-word stories
+    python -m app.pipeline.evaluate --passes 5 # only extract the bench stories 5 times (for valgrind)
 
 Throughput is stories per second of the process's CPU time (time.process_time),
 which is what "on one core" means: on a shared machine the wall clock also
@@ -198,9 +199,8 @@ def evaluate(paths: Sequence[Path] | None = None) -> EvalReport:
     )
 
 
-def bench(seconds: float = 2.0) -> tuple[float, float, float]:
-    """Stories per second of CPU time and of wall-clock time, and the mean story length in words,
-    on ~800-word stories built by concatenating eval stories; runs for ``seconds`` of CPU time."""
+def bench_stories() -> list[tuple[list[str], str, list[KnownEntity]]]:
+    """~800-word stories built by concatenating eval stories, with their catalogues."""
     docs = load()
     stories: list[tuple[list[str], str, list[KnownEntity]]] = []
     for lang in ("ar", "en"):
@@ -211,6 +211,13 @@ def bench(seconds: float = 2.0) -> tuple[float, float, float]:
             if sum(len(x.split()) for x in paras) >= 800:
                 stories.append((paras, lang, _known(d)))
                 paras = []
+    return stories
+
+
+def bench(seconds: float = 2.0) -> tuple[float, float, float]:
+    """Stories per second of CPU time and of wall-clock time, and the mean story length in words,
+    on the bench stories; runs for ``seconds`` of CPU time."""
+    stories = bench_stories()
     words = sum(sum(len(x.split()) for x in s[0]) for s in stories) / len(stories)
     n = 0
     c0, w0 = time.process_time(), time.perf_counter()
@@ -228,7 +235,21 @@ def main(argv: list[str] | None = None) -> int:
         "--bench", action="store_true", help="also measure throughput (stories per second of CPU time, one core)"
     )
     ap.add_argument("--errors", action="store_true", help="list misses, extras and wrong speakers")
+    ap.add_argument(
+        "--passes",
+        type=int,
+        metavar="N",
+        help="only extract every bench story N times, untimed (for valgrind: the difference between two"
+        " values of N, divided by the stories per pass, is the cost of a story without start-up)",
+    )
     args = ap.parse_args(argv)
+    if args.passes is not None:
+        stories = bench_stories()
+        for _ in range(args.passes):
+            for paras, lang, known in stories:
+                extract_quotes(paras, lang, known)
+        print(f"{len(stories)} stories per pass")
+        return 0
     r = evaluate(args.paths or None)
     print(f"gold {r.gold}  predicted {r.predicted}  matched {r.matched}")
     print(f"precision {r.precision:.3f}  recall {r.recall:.3f}  F1 {r.f1:.3f}")

@@ -17,7 +17,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, pairwise
+from itertools import accumulate, chain, compress, pairwise
 from typing import cast
 
 from app.pipeline import lexicon as lx
@@ -218,15 +218,51 @@ def _role_tok(raw: str, core: str) -> int:
     return role
 
 
-def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
-    # Tokenising is the hot spot of the whole extractor, so it is written as
-    # C-level maps over findall() rather than a Python loop over match objects:
-    # each chunk is a token with the whitespace before it, which gives offsets
-    # by a running sum. findall() and the maps run once over the whole story,
-    # joined by newlines, so their set-up is paid once rather than once per
-    # paragraph of some twenty tokens. No token spans the joining newline, so
-    # each paragraph takes a slice of the story's lists.
-    story = "\n".join(paragraphs)
+# A whitespace-delimited word's tokens, decided once per distinct word, as
+# one flat tuple: raw, length, folded form and role of each token in turn,
+# where the first length counts the one whitespace character before the word.
+# Flat, so that a story's words are joined in one pass and split into the
+# four lists by strided slices. No token spans whitespace, so a word is
+# tokenised the same alone as inside its paragraph.
+_WORD_CACHE: dict[str, tuple[str | int, ...]] = {}
+_word_get = _WORD_CACHE.get
+
+
+def _word_tok(word: str) -> tuple[str | int, ...]:
+    flat: list[str | int] = []
+    for r in _CHUNK.findall(word):
+        c = _fold_get(r)
+        if c is None:
+            c = _fold_tok(r)
+        role = _role_get(r)
+        flat += (r, len(r) + (not flat), c, role if role is not None else _role_tok(r, c))
+    if len(_WORD_CACHE) > 200_000:
+        _WORD_CACHE.clear()
+    info = _WORD_CACHE[word] = tuple(flat)
+    return info
+
+
+def _tokenise(story: str) -> tuple[list[str], list[int], list[str], list[int]]:
+    """The story's tokens as parallel lists: raw word, end offset, folded word, role."""
+    words = story.split()
+    if len(story) == sum(map(len, words)) + len(words) - 1:
+        # The usual text: words separated by exactly one whitespace character
+        # (a space, or the newline joining paragraphs), nothing before the
+        # first or after the last. Offsets then follow from the lengths alone,
+        # and str.split() plus one cache lookup per word replace the regex
+        # scan and the per-token lookups below, about half the cost.
+        known_words = list(map(_word_get, words))
+        infos = (
+            [x if x is not None else _word_tok(w) for x, w in zip(known_words, words, strict=True)]
+            if None in known_words
+            else known_words
+        )
+        flat = list(chain.from_iterable(cast(list[tuple[str | int, ...]], infos)))
+        ends = list(accumulate(cast(list[int], flat[1::4]), initial=-1))
+        del ends[0]  # the first word has no whitespace before it
+        return cast(list[str], flat[0::4]), ends, cast(list[str], flat[2::4]), cast(list[int], flat[3::4])
+    # Any other spacing: each chunk is a token with the whitespace before it,
+    # which gives offsets by a running sum.
     chunks = _CHUNK.findall(story)
     all_raws = list(map(str.lstrip, chunks))
     all_ends = list(accumulate(map(len, chunks)))
@@ -243,6 +279,17 @@ def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
         if None in known_roles
         else cast(list[int], known_roles)
     )
+    return all_raws, all_ends, all_cores, all_roles
+
+
+def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
+    # Tokenising is the hot spot of the whole extractor, so it is written as
+    # C-level maps rather than a Python loop over tokens, and runs once over
+    # the whole story, joined by newlines, so that its set-up is paid once
+    # rather than once per paragraph of some twenty tokens. No token spans the
+    # joining newline, so each paragraph takes a slice of the story's lists.
+    story = "\n".join(paragraphs)
+    all_raws, all_ends, all_cores, all_roles = _tokenise(story)
     cue_role, name_role = (_AR_CUE_ROLE, _AR_NAME_ROLE) if lang == "ar" else (_EN_CUE_ROLE, _CAP_ROLE)
     paras: list[_Para] = []
     first = base = 0  # the paragraph's first token and first character in the story
@@ -1034,11 +1081,18 @@ def _dateline_end(p: _Para) -> int:
     return 0
 
 
+_SMALL_CATALOGUE = 64
+
+
 def extract_quotes(paragraphs: Sequence[str], language: str, known: Sequence[KnownEntity] = ()) -> list[ExtractedQuote]:
     """All quotes of a story, in reading order, with resolved speakers."""
     lang = "ar" if language.lower().startswith("ar") else "en"
     paras = _prepare(paragraphs, lang)
-    ctx = _Ctx(paras, lang, Resolver(known), [])
+    # Catalogued names are indexed only when the story has their first word:
+    # worth the set of the story's words when the catalogue is long (the
+    # service passes thousands of entities), not for a handful.
+    vocabulary = set(chain.from_iterable(p.cores for p in paras)) if len(known) > _SMALL_CATALOGUE else None
+    ctx = _Ctx(paras, lang, Resolver(known, vocabulary=vocabulary), [])
     prep_first = _AR_PREP_FIRST if lang == "ar" else _EN_PREP_FIRST
     for pi, p in enumerate(paras):
         _prescan(ctx, pi)

@@ -1,0 +1,108 @@
+"""The extractor's fast paths give what the plain versions give.
+
+Tokenising by whitespace words and indexing the catalogue in C-level passes
+are there for speed only: each is checked here against a straightforward
+version of the same thing, on generated input.
+"""
+
+from collections.abc import Sequence
+from itertools import accumulate
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.pipeline import lexicon as lx
+from app.pipeline.attribution import _AR_BODY_HEADS, KnownEntity, _known_tables, fold
+from app.pipeline.extract import _CHUNK, _fold_tok, _role_tok, _tokenise
+
+# Words that exercise the tokeniser: Arabic with harakat, hyphens,
+# apostrophes, digits, punctuation and quotation marks glued to words.
+WORDS = [
+    "وقال",
+    "الحداد:",
+    "«سنفتتح",
+    "الخطَّ",
+    "العام».",
+    '"We',
+    "don't",
+    "al-Warraqi,",
+    "3.5",
+    "p.m.",
+    "—",
+    "؟",
+    "(قمرستان)",
+    "x'",
+    "Smith’s",
+]
+SPACES = [" ", " ", " ", "  ", "\t", "\u00a0", "\n", " \n "]
+
+
+def _plain_tokenise(story: str) -> tuple[list[str], list[int], list[str], list[int]]:
+    chunks = _CHUNK.findall(story)
+    raws = [c.lstrip() for c in chunks]
+    cores = [_fold_tok(r) for r in raws]
+    return raws, list(accumulate(map(len, chunks))), cores, [_role_tok(r, c) for r, c in zip(raws, cores, strict=True)]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SPACES)), max_size=12),
+    st.sampled_from(["", " ", "\n"]),
+)
+def test_tokenise_matches_the_regex_scan(words: list[tuple[str, str]], edge: str) -> None:
+    # spaces between the words, and sometimes before the first and after the last
+    story = edge + "".join(s + w for w, s in words)[1:] + edge
+    assert _tokenise(story) == _plain_tokenise(story)
+
+
+def test_tokenise_single_spaced_story() -> None:
+    story = " ".join(WORDS) + "\n" + " ".join(reversed(WORDS))
+    assert _tokenise(story) == _plain_tokenise(story)
+
+
+def _plain_tables(
+    known: Sequence[KnownEntity],
+) -> tuple[dict[str, KnownEntity], dict[str, list[tuple[tuple[str, ...], KnownEntity]]], bool]:
+    """The catalogue indexes as one loop over the catalogue (the version before the C-level passes)."""
+    index: dict[str, KnownEntity] = {}
+    starts: dict[str, list[tuple[tuple[str, ...], KnownEntity]]] = {}
+    for k in known:
+        for alias in (k.name, *k.aliases):
+            key = fold(alias)
+            for variant in (key, key[4:] if key.startswith("the ") else ""):
+                if variant:
+                    index.setdefault(variant, k)
+            words = tuple(key.split())
+            generic = len(words) == 1 and (words[0] in _AR_BODY_HEADS or words[0] in lx.EN_ORG_WORDS)
+            if words and k.kind != "place" and not generic:
+                for first in (words[0], "ل" + words[0]):
+                    starts.setdefault(first, []).append((words, k))
+    for entries in starts.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return index, starts, any(k.kind != "place" for k in known)
+
+
+NAME_WORDS = ["the", "The", "وزارة", "الوزارة", "ministry", "Sports", "وكالة", "نوفا", "برس", "bank", "أحمد", "", " "]
+NAMES = st.lists(st.sampled_from(NAME_WORDS), max_size=4).map(" ".join)
+ENTITIES = st.builds(
+    KnownEntity,
+    NAMES,
+    st.sampled_from(["place", "agency", "government", "organization", "person"]),
+    st.lists(NAMES, max_size=2).map(tuple),
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ENTITIES, max_size=8), st.sets(st.sampled_from([fold(w) for w in NAME_WORDS] + ["لوزارة"])))
+def test_catalogue_tables_match_the_plain_loop(known: list[KnownEntity], vocabulary: set[str]) -> None:
+    index, starts, bodies = _plain_tables(known)
+    got_index, got_starts, got_bodies = _known_tables(known, None)
+    assert got_index == index
+    assert got_starts == starts
+    assert got_bodies == bodies
+    # With a story's vocabulary, the starts of its words are the same; no others are needed.
+    got_index, some_starts, got_bodies = _known_tables(known, vocabulary)
+    assert (got_index, got_bodies) == (index, bodies)
+    assert {w: e for w, e in some_starts.items() if w in vocabulary} == {
+        w: e for w, e in starts.items() if w in vocabulary
+    }
