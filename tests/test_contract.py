@@ -9,7 +9,8 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.generation import GenerationMode
 
 from app.main import create_app
-from tests.conftest import Database, test_settings
+from tests.conftest import Database
+from tests.conftest import test_settings as settings_for  # not a test: pytest collects test_* names
 
 load_all_checks()
 ALL_CHECKS: list[Any] = list(CHECKS.get_all())
@@ -17,7 +18,7 @@ ALL_CHECKS: list[Any] = list(CHECKS.get_all())
 
 @pytest.fixture(scope="session")
 def api_schema(database: Database) -> schemathesis.BaseSchema:
-    app = create_app(test_settings(database))
+    app = create_app(settings_for(database))
     loaded = schemathesis.openapi.from_asgi("/openapi.json", app)
     loaded.config.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=60, deterministic=True
