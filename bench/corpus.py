@@ -238,6 +238,18 @@ def _search(conn: sa.Connection, articles: list[dict[str, Any]], quotes: list[di
             conn.execute(sa.text("INSERT INTO search_quote (rowid, text) VALUES (:id, :text)"), quotes)
 
 
+def most_quoted_speaker(conn: sa.Connection) -> int:
+    """The entity with the most quotes: the longest list to page through."""
+    return int(
+        conn.execute(
+            sa.text(
+                "SELECT speaker_id FROM quote WHERE speaker_id IS NOT NULL "
+                "GROUP BY speaker_id ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar_one()
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from app.config import Settings
 from app.db import create_sync_engine
 from app.main import create_app
+from bench.corpus import most_quoted_speaker
 
 _SEARCH = "q=%D8%A7%D9%84%D9%85%D8%A7%D9%84%D9%8A%D8%A9%20%D9%82%D9%85%D8%B1%D8%B3%D8%AA%D8%A7%D9%86"
 
@@ -28,12 +29,7 @@ def paths(database_url: str) -> list[str]:
     engine = create_sync_engine(database_url)
     with engine.connect() as conn:
         article = conn.execute(sa.text("SELECT public_id FROM article ORDER BY id LIMIT 1")).scalar_one()
-        speaker = conn.execute(
-            sa.text(
-                "SELECT speaker_id FROM quote WHERE speaker_id IS NOT NULL "
-                "GROUP BY speaker_id ORDER BY count(*) DESC LIMIT 1"
-            )
-        ).scalar_one()
+        speaker = most_quoted_speaker(conn)
         section = conn.execute(sa.text("SELECT slug FROM section ORDER BY id LIMIT 1")).scalar_one()
         # The least mentioned entity: a filter that matches a handful of stories in the whole archive.
         rare = conn.execute(

@@ -19,11 +19,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from app.config import Settings
 from app.db import create_sync_engine
 from app.main import create_app
+from bench.corpus import most_quoted_speaker
 from bench.cpu import cost
 
 _HELPER = """
@@ -44,12 +43,7 @@ def helper(folder: Path) -> ctypes.CDLL:
 def default_paths(database_url: str) -> list[str]:
     engine = create_sync_engine(database_url)
     with engine.connect() as conn:
-        speaker = conn.execute(
-            sa.text(
-                "SELECT speaker_id FROM quote WHERE speaker_id IS NOT NULL "
-                "GROUP BY speaker_id ORDER BY count(*) DESC LIMIT 1"
-            )
-        ).scalar_one()
+        speaker = most_quoted_speaker(conn)
     engine.dispose()
     return ["/v1/entities", f"/v1/entities/{speaker}", "/v1/sections"]
 

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from app.db import create_sync_engine
-from bench.corpus import load
+from bench.corpus import load, most_quoted_speaker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -192,13 +192,7 @@ def _targets(database_url: str) -> list[Target]:
                 "HAVING count(*) >= 10 ORDER BY a.public_id LIMIT 1"
             )
         ).scalar_one()
-        # The most quoted speaker: the longest list to page through.
-        speaker = conn.execute(
-            sa.text(
-                "SELECT speaker_id FROM quote WHERE speaker_id IS NOT NULL "
-                "GROUP BY speaker_id ORDER BY count(*) DESC LIMIT 1"
-            )
-        ).scalar_one()
+        speaker = most_quoted_speaker(conn)
     engine.dispose()
     section = "/v1/articles?section=economy"
     search = (
