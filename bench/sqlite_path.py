@@ -10,13 +10,13 @@ request for a few read endpoints over the demo corpus (loaded if missing).
 import asyncio
 import sys
 import time
-from typing import Any
+from contextlib import AbstractAsyncContextManager
 
 import httpx
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.config import Settings
-from app.db import Database, sync_url
+from app.db import Database, DbSession, _Async, sync_url
 from app.demo.load import load_demo
 from app.main import create_app
 from app.migrate import upgrade
@@ -27,16 +27,15 @@ REQUESTS = 400
 
 
 class AiosqliteDatabase(Database):
-    """The same Database, but with sessions from aiosqlite."""
+    """The same Database, but with connections from aiosqlite (as the service's from asyncpg)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         url = sync_url(settings.database_url).set(drivername="sqlite+aiosqlite")
         self._aio = create_async_engine(url)
-        self._aio_sessions = async_sessionmaker(self._aio, expire_on_commit=False)
 
-    def session(self) -> Any:
-        return self._aio_sessions()
+    def session(self, *, read_only: bool = False) -> AbstractAsyncContextManager[DbSession]:
+        return _Async(self._aio)
 
     async def dispose(self) -> None:
         await self._aio.dispose()
