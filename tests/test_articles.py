@@ -189,6 +189,9 @@ async def test_several_statuses_page_as_one_list(editor_client: httpx.AsyncClien
     assert {i["status"] for i in items} == set(statuses)
     times = [i["published_at"] for i in items]
     assert times == sorted(times, reverse=sort == "newest")
+    again = {"status": [*statuses, "usable"], "sort": sort, "limit": limit}
+    twice = await collect(editor_client, "/v1/articles", again)
+    assert [i["id"] for i in twice] == [i["id"] for i in items]
 
 
 async def test_partners_never_see_withheld_stories(client: httpx.AsyncClient, editor_client: httpx.AsyncClient) -> None:

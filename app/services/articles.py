@@ -152,7 +152,7 @@ def _summaries(names: frozenset[str], sort: Sort, search: str | None) -> sa.Sele
         page, key = search_join(page, sort, search, "article", a.c.id, a.c.published_at)
         id_col = a.c.id
     else:
-        # The stories of one entity (or speaker) are read from its own rows, newest first, each
+        # The stories of one entity (speaker, agency) are read from its own rows, newest first, each
         # tested against the other conditions: walking every story to find a rare entity's few
         # cost a scan of the archive. Several mentions (roles) or quotes of a story count once.
         table, column, name = driver
@@ -178,13 +178,14 @@ async def _page(session: DbSession, filters: ArticleFilters, sort: Sort, cursor:
         **keyset_params(sort, cursor, limit),
     }
     names = frozenset(params)
-    if len(filters.statuses) > 1 and filters.search is None and _driver(names) is None:
+    statuses = tuple(dict.fromkeys(filters.statuses))  # a status asked for twice is read once
+    if len(statuses) > 1 and filters.search is None and _driver(names) is None:
         # One walk per status, each in publication order on the (status, published_at) index and
         # stopping after a page, merged here: with an IN of several statuses (a feed shows killed
         # stories too) both databases collect and sort every match of the other filters first.
         # (A list read from one entity's rows walks those in order instead, whatever the statuses.)
         rows = []
-        for status in filters.statuses:
+        for status in statuses:
             rows += await _page(session, replace(filters, statuses=(status,)), sort, cursor, limit)
         rows.sort(key=lambda row: (row.sort_key, row.row_id), reverse=sort is not Sort.oldest)
         return rows[: limit + 1]
