@@ -69,7 +69,7 @@ TimeTo = Annotated[datetime, _time_bound(next_day=True), _DATE_SCHEMA]
 # FastAPI resolves each declared query parameter on its own, with fresh introspection of its
 # annotation on every request: for a list's sixteen parameters that was a fifth of the request's
 # CPU. The lists' parameters are declared as pydantic models instead and read by `read_query` in
-# one validation; `query_parameters` documents them in OpenAPI, and `check_request` knows them.
+# one validation; `QueryModelRoute` documents them in OpenAPI, and `check_request` knows them.
 
 QueryModel = TypeVar("QueryModel", bound=BaseModel)
 Call = TypeVar("Call", bound=Callable[..., Any])
@@ -330,12 +330,8 @@ _allowed: dict[int, frozenset[str]] = {}
 
 
 def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
-    if (model := _QUERY_MODELS.get(dependant.call)) is not None:  # type: ignore[arg-type]
-        names |= set(model.model_fields)
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
+    """Every query parameter a route reads: FastAPI's own and its query models' fields."""
+    return _declared_query_names(dependant).union(*(model.model_fields for model in _query_models(dependant)))
 
 
 def _allowed_query_names(route: APIRoute) -> frozenset[str]:
