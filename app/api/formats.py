@@ -5,6 +5,7 @@ The format comes from `?format=` or, failing that, from the Accept header;
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel
 
 from app.errors import InvalidParameter
 from app.feeds import ATOM_TYPE, JSON_FEED_TYPE, JSON_LD_TYPE, NINJS_TYPE, to_atom, to_json_feed, to_json_ld, to_ninjs
-from app.models import ArticleExpanded, ArticlePublic, ArticleSummary, utcnow
+from app.models import ArticleExpanded, ArticlePublic, ArticleSummary
 from app.pagination import next_link
 
 
@@ -184,7 +185,8 @@ def render_list(
         )
         return _json(feed, JSON_FEED_TYPE, link)
     if fmt is Format.atom:
-        updated = max((item.updated_at for item in items), default=utcnow())
+        # An empty feed was never updated: now() would change its bytes under an unchanged ETag.
+        updated = max((item.updated_at for item in items), default=datetime(1970, 1, 1, tzinfo=UTC))
         xml = to_atom(
             title=title,
             feed_id=f"{root}{request.url.path}",
