@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import hashlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from app import errors
 from app.config import Settings
 from app.db import Database, transaction
 from app.models import utcnow
-from app.services.changes import State, current_state
+from app.services.changes import State, current_state, scope_states
 from app.services.keys import KeyInfo, add_usage, authenticate
 
 log = logging.getLogger(__name__)
@@ -134,28 +135,50 @@ class Freshness:
     Every GET needs it, so it is the one statement every GET would otherwise pay. Writes through
     this process reset it at once; writes by other processes show within `ttl`, as they would
     behind any HTTP cache.
+
+    A scope's newest change (see `ChangeScope`) is read again only once the newest change anywhere
+    has moved on: until then nothing can have changed within it either.
     """
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, scopes: int = 50_000) -> None:
         self.ttl = ttl
         self._state: State | None = None
         self._until = 0.0
         self._generation = 0
+        # scope -> (the newest change anywhere when read, the scope's newest change and its time)
+        self._scopes: LRUCache[str, tuple[int, int, datetime | None]] = LRUCache(maxsize=scopes)
 
     def invalidate(self) -> None:
         self._state = None
         self._generation += 1
 
-    async def read(self, db: Database, *, again: bool = False) -> State:
-        if not again and self._state is not None and self._until > time.monotonic():
-            return self._state
-        generation = self._generation
+    async def read(
+        self, db: Database, scopes: tuple[str, ...] = (), *, again: bool = False
+    ) -> tuple[State, list[tuple[int, datetime | None]]]:
+        """The state, and each scope's newest change and its time ((0, None) for a scope without any)."""
+        state = self._state
+        if again or state is None or self._until <= time.monotonic():
+            generation = self._generation
+            async with transaction(db, read_only=True) as session:
+                state = await current_state(session, utcnow(), scopes)
+            # A write that finished while this read was under way may not be in it: do not keep it then.
+            if generation == self._generation:
+                self._state, self._until = state, time.monotonic() + self.ttl
+            return state, self._keep(state.seq, scopes, state.scopes)
+        found = [hit[1:] for scope in scopes if (hit := self._scopes.get(scope)) and hit[0] == state.seq]
+        if len(found) == len(scopes):
+            return state, found
         async with transaction(db, read_only=True) as session:
-            state = await current_state(session, utcnow())
-        # A write that finished while this read was under way may not be in it: do not keep it then.
-        if generation == self._generation:
-            self._state, self._until = state, time.monotonic() + self.ttl
-        return state
+            return state, self._keep(state.seq, scopes, await scope_states(session, scopes))
+
+    def _keep(
+        self, seq: int, scopes: tuple[str, ...], read: dict[str, tuple[int, datetime]]
+    ) -> list[tuple[int, datetime | None]]:
+        # Kept with the newest change anywhere as it was then: once that moves on, they are read again.
+        newest: list[tuple[int, datetime | None]] = [read.get(scope, (0, None)) for scope in scopes]
+        for scope, (n, at) in zip(scopes, newest, strict=True):
+            self._scopes[scope] = (seq, n, at)
+        return newest
 
 
 @dataclass(frozen=True)
@@ -196,6 +219,50 @@ def limiter_storage(settings: Settings) -> Storage:
         assert isinstance(storage, Storage)
         return storage
     return MemoryStorage()
+
+
+_ARTICLE = re.compile(r"/v1/articles/([a-z2-7]{16})(?:/versions(?:/[0-9]{1,10})?)?")
+_SECTION = re.compile(r"/v1/sections/([a-z0-9][a-z0-9-]{0,63})(?:/feed\.(?:json|atom))?")
+_ARTICLE_ID = re.compile(r"[a-z2-7]{16}")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+# Query parameters whose answers depend only on the stories of the sections or articles asked for
+# (an entity's rename is logged on every story showing it). A parameter added later that is not
+# listed here makes its answers depend on any change: safe until it is known to be confined.
+_PAGING = {"sort", "cursor", "limit"}
+_ARTICLE_LIST = frozenset(
+    {"q", "section", "published_from", "published_to", "updated_from", "updated_to", "entity", "entity_match"}
+    | {"speaker", "language", "agency", "status", "format", "fields", "expand"}
+    | _PAGING
+)
+_QUOTE_LIST = frozenset(
+    {"q", "speaker", "kind", "article", "section", "published_from", "published_to", "entity", "entity_match"}
+    | {"language"}
+    | _PAGING
+)
+
+
+def scopes_of(request: Request, caller: Caller) -> tuple[str, ...] | None:
+    """The scopes an answer is confined to (see `ChangeScope`), or None if any change may alter it."""
+    path = request.url.path
+    if match := _ARTICLE.fullmatch(path):
+        return (f"article:{match[1]}",)
+    query = request.query_params
+    if match := _SECTION.fullmatch(path):
+        # A section, or its feed, which takes the article list's parameters.
+        return (f"section:{match[1]}",) if query.keys() <= _ARTICLE_LIST else None
+    if path == "/v1/quotes" and query.keys() <= _QUOTE_LIST and (articles := query.getlist("article")):
+        return _confined("article", articles, _ARTICLE_ID)
+    allowed = _ARTICLE_LIST if path == "/v1/articles" else _QUOTE_LIST if path == "/v1/quotes" else None
+    if allowed is not None and query.keys() <= allowed and (sections := query.getlist("section") or caller.sections):
+        return _confined("section", sections, _SLUG)
+    return None
+
+
+def _confined(kind: str, names: list[str], valid: re.Pattern[str]) -> tuple[str, ...] | None:
+    # A value the route will refuse anyway is not worth a lookup (nor fit for one: think of NUL bytes).
+    if all(valid.fullmatch(name) for name in names):
+        return tuple(sorted({f"{kind}:{name}" for name in names}))
+    return None
 
 
 def _no_cache(headers: Headers) -> bool:
@@ -350,12 +417,22 @@ class Gate:
         """A strong ETag from the last change, the request and the caller's view; Last-Modified from its time.
 
         The same state and the same request give the same bytes, so the tag is known before the route runs.
+        An answer confined to some scopes (see `scopes_of`) takes the last change within them instead.
         """
-        state = await self.freshness.read(db, again=_no_cache(request.headers))
+        scopes = scopes_of(request, caller) or ()
+        state, newest = await self.freshness.read(db, scopes, again=_no_cache(request.headers))
+        seq, at, changed = state.seq, state.at, str(state.seq)
+        if scopes:
+            seq = max(n for n, _ in newest)
+            at = max((when for _, when in newest if when is not None), default=None)
+            changed = " ".join(f"{scope}={n}" for scope, (n, _) in zip(scopes, newest, strict=True))
+        if caller.partner and state.lifted is not None:
+            # An embargo lifting changes what partners see without any change being logged.
+            at = max(at, state.lifted) if at is not None else state.lifted
         query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
         parts = [
             REPRESENTATION,
-            str(state.seq),
+            changed,
             # Links in bodies and headers are absolute: the host they are made from is part of the bytes.
             self.settings.public_url or str(request.base_url),
             request.url.path,
@@ -366,7 +443,7 @@ class Gate:
             str(state.lifted if caller.partner else None),
         ]
         digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
-        return f'"{state.seq}.{digest}"', state.at
+        return f'"{seq}.{digest}"', at
 
     def _fresh(self, request: Request, etag: str, at: datetime | None) -> bool:
         if none_match := request.headers.get("if-none-match"):

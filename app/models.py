@@ -427,6 +427,18 @@ class Change(SQLModel, table=True):
     at: datetime = DBField(sa_type=UTCDateTime)
 
 
+# The newest change within each scope that answers are validated by: `article:<id>` (the article,
+# its versions and quotes) and `section:<slug>` (its stories, its children's included). ETags of
+# answers confined to a scope are made from its row (app/delivery.py), so that a story saved in
+# one section leaves the other sections' and articles' ETags, and the caches keyed by them, alone.
+class ChangeScope(SQLModel, table=True):
+    __tablename__ = "change_scope"
+
+    scope: str = DBField(primary_key=True, max_length=80)
+    seq: int = DBField(sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+    at: datetime = DBField(sa_type=UTCDateTime)
+
+
 # Agencies credited on an article, in credit order.
 class ArticleAgency(SQLModel, table=True):
     __tablename__ = "article_agency"
@@ -676,6 +688,7 @@ article_version_table = SQLModel.metadata.tables["article_version"]
 api_key_table = SQLModel.metadata.tables["api_key"]
 key_usage_table = SQLModel.metadata.tables["key_usage"]
 change_table = SQLModel.metadata.tables["change"]
+change_scope_table = SQLModel.metadata.tables["change_scope"]
 
 
 # --- Writes ----------------------------------------------------------------

@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import DbSession
-from app.models import ChangeAction, ChangeObject, article_table, change_table
+from app.models import ChangeAction, ChangeObject, article_table, change_scope_table, change_table, section_table
 from app.services.common import section_ids
 
 c = change_table
+cs = change_scope_table
 # Any fixed number: the lock only has to be the same for every writer.
 _CHANGE_LOG_LOCK = 7_405_551
 
@@ -31,6 +33,16 @@ class Event:
     version: int | None = None
     section_id: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    # The section an article moved out of: its lists changed too (not logged, only scoped).
+    left_section_id: int | None = None
+
+    @property
+    def article(self) -> str | None:
+        """The article whose representation the change is part of, if any."""
+        if self.object is ChangeObject.article:
+            return self.object_id
+        article = self.detail.get("article") if self.object is ChangeObject.quote else None
+        return article if isinstance(article, str) else None
 
 
 async def record(session: DbSession, events: Sequence[Event], *, now: datetime) -> None:
@@ -49,8 +61,10 @@ async def record(session: DbSession, events: Sequence[Event], *, now: datetime) 
         }
         for e in events
     ]
-    if session.get_bind().dialect.name != "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect != "postgresql":
         await session.execute(sa.insert(c), rows)
+        await _touch(session, dialect, events, now)
         return
     # The lock is taken by the statement that logs, saving a round trip: PostgreSQL never pulls a
     # subquery with a volatile function into its parent, so the lock is held before the row it
@@ -61,23 +75,55 @@ async def record(session: DbSession, events: Sequence[Event], *, now: datetime) 
         sa.insert(c).from_select(list(rows[0]), values),
         [{f"v_{name}": value for name, value in row.items()} for row in rows],
     )
+    await _touch(session, dialect, events, now)
+
+
+_own = section_table.alias("own")
+_SECTION_SLUGS = (
+    sa.select(section_table.c.slug)
+    .join(_own, sa.or_(section_table.c.id == _own.c.id, section_table.c.id == _own.c.parent_id))
+    .where(_own.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
+# Every scope gets the newest change number, which is this transaction's: writers log one at a time.
+_newest_seq = sa.select(sa.func.max(c.c.seq)).scalar_subquery()
+_TOUCH = {
+    dialect: (
+        insert(cs)
+        .values(scope=sa.bindparam("scope"), seq=_newest_seq, at=sa.bindparam("at"))
+        .on_conflict_do_update(index_elements=["scope"], set_={"seq": _newest_seq, "at": sa.bindparam("at")})
+    )
+    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
+async def _touch(session: DbSession, dialect: str, events: Sequence[Event], now: datetime) -> None:
+    """Move the scopes the events fall in to the newest change (see `ChangeScope`); a section's parent too."""
+    scopes = {f"article:{article}" for e in events if (article := e.article) is not None}
+    sections = {i for e in events for i in (e.section_id, e.left_section_id) if i is not None}
+    if sections:
+        slugs = await session.execute(_SECTION_SLUGS, {"ids": sorted(sections)})
+        scopes.update(f"section:{slug}" for slug in slugs.scalars())
+    if scopes:
+        # In a fixed order, as every writer takes its row locks.
+        await session.execute(_TOUCH[dialect], [{"scope": scope, "at": now} for scope in sorted(scopes)])
 
 
 @dataclass(frozen=True)
 class State:
     """What every ETag is made from: the newest change, and the newest embargo that has lifted.
 
-    An embargo lifting changes what partners see without any change being logged.
+    An embargo lifting changes what partners see without any change being logged. `scopes` holds
+    the newest change within each scope asked for that has had one (see `ChangeScope`).
     """
 
     seq: int
     at: datetime | None
     lifted: datetime | None
+    scopes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
 
 _newest = sa.select(c.c.seq, c.c.at).order_by(c.c.seq.desc()).limit(1).subquery()
-# Built once: every GET that is not answered from memory runs it.
-_STATE = sa.select(
+_state = (
     sa.select(_newest.c.seq).scalar_subquery().label("seq"),
     sa.select(_newest.c.at).scalar_subquery().label("at"),
     sa.select(sa.func.max(article_table.c.embargoed_until))
@@ -85,12 +131,31 @@ _STATE = sa.select(
     .scalar_subquery()
     .label("lifted"),
 )
+# Built once: every GET that is not answered from memory runs one of them.
+_STATE = sa.select(*_state)
+_SCOPES = sa.select(cs.c.scope, cs.c.seq, cs.c.at).where(cs.c.scope.in_(sa.bindparam("scopes", expanding=True)))
+# The state and the scopes in one round trip: the state is the row without a scope.
+_STATE_AND_SCOPES = sa.union_all(
+    sa.select(sa.null().label("scope"), *_state),
+    sa.select(cs.c.scope, cs.c.seq, cs.c.at, sa.null()).where(cs.c.scope.in_(sa.bindparam("scopes", expanding=True))),
+)
 
 
-async def current_state(session: DbSession, now: datetime) -> State:
-    """The state in one statement (0 and None before anything happened)."""
-    row = (await session.execute(_STATE, {"now": now})).one()
-    return State(int(row.seq or 0), row.at, row.lifted)
+async def current_state(session: DbSession, now: datetime, scopes: Sequence[str] = ()) -> State:
+    """The state in one statement (0 and None before anything happened), with these scopes."""
+    if not scopes:
+        row = (await session.execute(_STATE, {"now": now})).one()
+        return State(int(row.seq or 0), row.at, row.lifted)
+    rows = (await session.execute(_STATE_AND_SCOPES, {"now": now, "scopes": list(scopes)})).all()
+    state = next(row for row in rows if row.scope is None)
+    found = {row.scope: (int(row.seq), row.at) for row in rows if row.scope is not None}
+    return State(int(state.seq or 0), state.at, state.lifted, found)
+
+
+async def scope_states(session: DbSession, scopes: Sequence[str]) -> dict[str, tuple[int, datetime]]:
+    """The newest change within each scope that has had one (see `ChangeScope`)."""
+    rows = await session.execute(_SCOPES, {"scopes": list(scopes)})
+    return {row.scope: (int(row.seq), row.at) for row in rows}
 
 
 async def changed_since(session: DbSession, object: ChangeObject, object_ids: Sequence[str], seq: int) -> bool:

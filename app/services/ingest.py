@@ -499,7 +499,8 @@ async def save_story(
     )
     kind = change or ChangeKind.updated
     await add_version(session, current.id, version, kind, changed, content, digest, now)
-    await _log(session, created, current.public_id, ChangeAction(kind.value), version, section_id, now, log)
+    moved_from = current.section_id if current.section_id != section_id else None
+    await _log(session, created, current.public_id, ChangeAction(kind.value), version, section_id, now, log, moved_from)
     return SaveResult(kind.value, current.public_id, version)
 
 
@@ -512,9 +513,10 @@ async def _log(
     section_id: int,
     now: datetime,
     log: list[Event] | None,
+    moved_from: int | None = None,
 ) -> None:
     events = [Event(ChangeObject.entity, str(entity_id), ChangeAction.created) for entity_id in new_entities]
-    events.append(Event(ChangeObject.article, public_id, action, version, section_id))
+    events.append(Event(ChangeObject.article, public_id, action, version, section_id, left_section_id=moved_from))
     if log is None:
         await record(session, events, now=now)
     else:
