@@ -136,17 +136,20 @@ class Freshness:
     this process reset it at once; writes by other processes show within `ttl`, as they would
     behind any HTTP cache.
 
-    A scope's newest change (see `ChangeScope`) is read again only once the newest change anywhere
-    has moved on: until then nothing can have changed within it either.
+    Scopes' newest changes (see `ChangeScope`) are kept too. Each read of the state also reads the
+    scopes that changed since the last one, so that the others stay known without being read again.
     """
 
-    def __init__(self, ttl: float, scopes: int = 50_000) -> None:
+    def __init__(self, ttl: float, scopes: int = 50_000, changed: int = 1_000) -> None:
         self.ttl = ttl
+        # Past this many scopes changed since the last read, forgetting them all is cheaper.
+        self.changed = changed
         self._state: State | None = None
         self._until = 0.0
         self._generation = 0
-        # scope -> (the newest change anywhere when read, the scope's newest change and its time)
-        self._scopes: LRUCache[str, tuple[int, int, datetime | None]] = LRUCache(maxsize=scopes)
+        # scope -> its newest change and its time, as of change number `_scopes_at`
+        self._scopes: LRUCache[str, tuple[int, datetime | None]] = LRUCache(maxsize=scopes)
+        self._scopes_at: int | None = None
 
     def invalidate(self) -> None:
         self._state = None
@@ -158,26 +161,29 @@ class Freshness:
         """The state, and each scope's newest change and its time ((0, None) for a scope without any)."""
         state = self._state
         if again or state is None or self._until <= time.monotonic():
-            generation = self._generation
+            generation, since = self._generation, self._scopes_at
             async with transaction(db, read_only=True) as session:
-                state = await current_state(session, utcnow(), scopes)
+                state = await current_state(session, utcnow(), scopes, since, self.changed)
             # A write that finished while this read was under way may not be in it: do not keep it then.
             if generation == self._generation:
                 self._state, self._until = state, time.monotonic() + self.ttl
-            return state, self._keep(state.seq, scopes, state.scopes)
-        found = [hit[1:] for scope in scopes if (hit := self._scopes.get(scope)) and hit[0] == state.seq]
+            if since is None or not state.complete:
+                self._scopes.clear()
+            self._scopes.update(state.scopes)
+            self._scopes_at = state.seq
+            return state, self._kept(scopes, state.scopes)
+        found = [hit for scope in scopes if (hit := self._scopes.get(scope)) is not None]
         if len(found) == len(scopes):
             return state, found
         async with transaction(db, read_only=True) as session:
-            return state, self._keep(state.seq, scopes, await scope_states(session, scopes))
+            read = await scope_states(session, scopes)
+        return state, self._kept(scopes, read)
 
-    def _keep(
-        self, seq: int, scopes: tuple[str, ...], read: dict[str, tuple[int, datetime]]
+    def _kept(
+        self, scopes: tuple[str, ...], read: dict[str, tuple[int, datetime]]
     ) -> list[tuple[int, datetime | None]]:
-        # Kept with the newest change anywhere as it was then: once that moves on, they are read again.
         newest: list[tuple[int, datetime | None]] = [read.get(scope, (0, None)) for scope in scopes]
-        for scope, (n, at) in zip(scopes, newest, strict=True):
-            self._scopes[scope] = (seq, n, at)
+        self._scopes.update(zip(scopes, newest, strict=True))
         return newest
 
 

@@ -433,6 +433,8 @@ class Change(SQLModel, table=True):
 # one section leaves the other sections' and articles' ETags, and the caches keyed by them, alone.
 class ChangeScope(SQLModel, table=True):
     __tablename__ = "change_scope"
+    # Each process asks which scopes changed since it last looked (app/services/changes.py).
+    __table_args__ = (sa.Index("ix_change_scope_seq", "seq"),)
 
     scope: str = DBField(primary_key=True, max_length=80)
     seq: int = DBField(sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"))

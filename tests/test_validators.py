@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.delivery import Freshness
 from app.models import Scope
 from tests.conftest import client_for, count_statements, make_key
 from tests.test_ingest import send, story
@@ -181,9 +182,29 @@ async def test_the_same_tag_always_means_the_same_bytes(editor: httpx.AsyncClien
                 target, source = (m["entity"]["id"] for m in rng.sample(shown, 2))
                 await editor.post(f"/v1/entities/{target}/merge", json={"source_id": source})
         now = await look()
-        for key, (tag, body) in now.items():
+        for key, (tag, content) in now.items():
             if tag and tag == seen[key][0]:
-                assert body == seen[key][1], (step, action, key)
+                assert content == seen[key][1], (step, action, key)
                 kept += 1
         seen = now
     assert kept, "some answers kept their tags across writes elsewhere"
+
+
+@pytest.mark.parametrize("changed", [1_000, 1])
+async def test_a_read_of_the_state_brings_only_the_scopes_that_changed(
+    editor: httpx.AsyncClient, write_app: FastAPI, changed: int
+) -> None:
+    """Scopes that did not change stay known; past `changed` scopes changed, all are forgotten."""
+    db = write_app.state.db
+    freshness = Freshness(ttl=3600, changed=changed)
+    economy, politics = "section:economy", "section:politics"
+    state, first = await freshness.read(db, (economy, politics))
+    await new_story(editor, "politics")  # its article and its section change: two scopes
+    freshness.invalidate()
+    with count_statements(write_app) as statements:
+        later, (newer,) = await freshness.read(db, (politics,))
+        assert later.seq > state.seq and newer[0] == later.seq > first[1][0]
+        assert len(statements) == 1, "the state, the scope asked for and what changed: one statement"
+        _, (same,) = await freshness.read(db, (economy,))
+    assert same == first[0]
+    assert len(statements) == (1 if changed > 1 else 2), "economy is read again only once forgotten"

@@ -7,6 +7,7 @@ advisory lock as they log their changes, at the very end of their work: numbers
 are then handed out in commit order. SQLite has one writer at a time anyway.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -113,13 +114,16 @@ class State:
     """What every ETag is made from: the newest change, and the newest embargo that has lifted.
 
     An embargo lifting changes what partners see without any change being logged. `scopes` holds
-    the newest change within each scope asked for that has had one (see `ChangeScope`).
+    the newest change of the scopes asked for that have had one, and of every scope that changed
+    after the change number `since` given to `current_state`; `complete` says whether all of the
+    latter are there (at most `changed` are read).
     """
 
     seq: int
     at: datetime | None
     lifted: datetime | None
     scopes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    complete: bool = True
 
 
 _newest = sa.select(c.c.seq, c.c.at).order_by(c.c.seq.desc()).limit(1).subquery()
@@ -131,25 +135,54 @@ _state = (
     .scalar_subquery()
     .label("lifted"),
 )
-# Built once: every GET that is not answered from memory runs one of them.
-_STATE = sa.select(*_state)
 _SCOPES = sa.select(cs.c.scope, cs.c.seq, cs.c.at).where(cs.c.scope.in_(sa.bindparam("scopes", expanding=True)))
-# The state and the scopes in one round trip: the state is the row without a scope.
-_STATE_AND_SCOPES = sa.union_all(
-    sa.select(sa.null().label("scope"), *_state),
-    sa.select(cs.c.scope, cs.c.seq, cs.c.at, sa.null()).where(cs.c.scope.in_(sa.bindparam("scopes", expanding=True))),
-)
 
 
-async def current_state(session: DbSession, now: datetime, scopes: Sequence[str] = ()) -> State:
-    """The state in one statement (0 and None before anything happened), with these scopes."""
-    if not scopes:
-        row = (await session.execute(_STATE, {"now": now})).one()
+@functools.cache
+def _state_statement(asked: bool, since: bool) -> sa.Executable:
+    """The state, the scopes asked for and those changed since a number, in one round trip.
+
+    Every GET that is not answered from memory runs one of the four; rows tell what they are by `part`.
+    """
+    if not (asked or since):
+        return sa.select(*_state)
+    parts = [sa.select(sa.literal_column("'state'").label("part"), sa.null().label("scope"), *_state)]
+    if asked:
+        parts.append(
+            sa.select(sa.literal_column("'asked'"), cs.c.scope, cs.c.seq, cs.c.at, sa.null()).where(
+                cs.c.scope.in_(sa.bindparam("scopes", expanding=True))
+            )
+        )
+    if since:
+        changed = (
+            sa.select(cs.c.scope, cs.c.seq, cs.c.at)
+            .where(cs.c.seq > sa.bindparam("since"))
+            .limit(sa.bindparam("changed_limit"))
+            .subquery("changed")
+        )
+        parts.append(sa.select(sa.literal_column("'changed'"), *changed.c, sa.null()))
+    return sa.union_all(*parts)
+
+
+async def current_state(
+    session: DbSession, now: datetime, scopes: Sequence[str] = (), since: int | None = None, changed: int = 1_000
+) -> State:
+    """The state in one statement (0 and None before anything happened), with these scopes and
+    (see `State`) up to `changed` of those changed after change number `since`."""
+    stmt = _state_statement(bool(scopes), since is not None)
+    params: dict[str, Any] = {"now": now}
+    if not (scopes or since is not None):
+        row = (await session.execute(stmt, params)).one()
         return State(int(row.seq or 0), row.at, row.lifted)
-    rows = (await session.execute(_STATE_AND_SCOPES, {"now": now, "scopes": list(scopes)})).all()
-    state = next(row for row in rows if row.scope is None)
-    found = {row.scope: (int(row.seq), row.at) for row in rows if row.scope is not None}
-    return State(int(state.seq or 0), state.at, state.lifted, found)
+    if scopes:
+        params["scopes"] = list(scopes)
+    if since is not None:
+        params |= {"since": since, "changed_limit": changed + 1}
+    rows = (await session.execute(stmt, params)).all()
+    state = next(row for row in rows if row.part == "state")
+    found = {row.scope: (int(row.seq), row.at) for row in rows if row.part != "state"}
+    read = sum(row.part == "changed" for row in rows)
+    return State(int(state.seq or 0), state.at, state.lifted, found, read <= changed)
 
 
 async def scope_states(session: DbSession, scopes: Sequence[str]) -> dict[str, tuple[int, datetime]]:

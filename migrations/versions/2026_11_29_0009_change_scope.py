@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("scope"),
     )
+    op.create_index("ix_change_scope_seq", "change_scope", ["seq"], unique=False)
     # A quote's change names its article in `detail`.
     quote_article = "detail->>'article'" if op.get_bind().dialect.name == "postgresql" else "detail->>'$.article'"
     op.execute(
@@ -51,4 +52,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_change_scope_seq", table_name="change_scope")
     op.drop_table("change_scope")
