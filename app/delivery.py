@@ -150,10 +150,15 @@ class Freshness:
         # scope -> its newest change and its time, as of change number `_scopes_at`
         self._scopes: LRUCache[str, tuple[int, datetime | None]] = LRUCache(maxsize=scopes)
         self._scopes_at: int | None = None
+        # The read under way: requests that find the state stale meanwhile wait for it rather than
+        # each reading it too, which at the end of every `ttl` put all of them in the pool's queue.
+        self._reading: asyncio.Task[State] | None = None
 
     def invalidate(self) -> None:
         self._state = None
         self._generation += 1
+        # A read begun before the write may not see it: later requests read again.
+        self._reading = None
 
     async def read(
         self, db: Database, scopes: tuple[str, ...] = (), *, again: bool = False
@@ -161,23 +166,42 @@ class Freshness:
         """The state, and each scope's newest change and its time ((0, None) for a scope without any)."""
         state = self._state
         if again or state is None or self._until <= time.monotonic():
-            generation, since = self._generation, self._scopes_at
-            async with transaction(db, read_only=True) as session:
-                state = await current_state(session, utcnow(), scopes, since, self.changed)
-            # A write that finished while this read was under way may not be in it: do not keep it then.
-            if generation == self._generation:
-                self._state, self._until = state, time.monotonic() + self.ttl
-            if since is None or not state.complete:
-                self._scopes.clear()
-            self._scopes.update(state.scopes)
-            self._scopes_at = state.seq
-            return state, self._kept(scopes, state.scopes)
+            if again:
+                state = await self._read(db, scopes, self._generation)
+                return state, self._kept(scopes, state.scopes)
+            if self._reading is None:
+                reading = self._reading = asyncio.ensure_future(self._read(db, scopes, self._generation))
+                reading.add_done_callback(self._done)
+                # Shielded: one request giving up must not cancel the read for those waiting on it.
+                state = await asyncio.shield(reading)
+                return state, self._kept(scopes, state.scopes)
+            state = await asyncio.shield(self._reading)
         found = [hit for scope in scopes if (hit := self._scopes.get(scope)) is not None]
         if len(found) == len(scopes):
             return state, found
         async with transaction(db, read_only=True) as session:
             read = await scope_states(session, scopes)
         return state, self._kept(scopes, read)
+
+    async def _read(self, db: Database, scopes: tuple[str, ...], generation: int) -> State:
+        since = self._scopes_at
+        async with transaction(db, read_only=True) as session:
+            state = await current_state(session, utcnow(), scopes, since, self.changed)
+        # A write that finished while this read was under way may not be in it: do not keep it then.
+        if generation == self._generation:
+            self._state, self._until = state, time.monotonic() + self.ttl
+        if since is None or not state.complete:
+            self._scopes.clear()
+        self._scopes.update(state.scopes)
+        self._scopes_at = state.seq
+        return state
+
+    def _done(self, reading: asyncio.Task[State]) -> None:
+        if self._reading is reading:
+            self._reading = None
+        if not reading.cancelled():
+            # Whoever waited has it; if all of them gave up, a failed read is not worth a warning.
+            reading.exception()
 
     def _kept(
         self, scopes: tuple[str, ...], read: dict[str, tuple[int, datetime]]

@@ -1,6 +1,7 @@
 """ETags confined to what an answer shows: a story saved in one section leaves the other sections'
 and articles' tags, the 304s and the cached answers alone; on both databases, over HTTP."""
 
+import asyncio
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -208,3 +209,19 @@ async def test_a_read_of_the_state_brings_only_the_scopes_that_changed(
         _, (same,) = await freshness.read(db, (economy,))
     assert same == first[0]
     assert len(statements) == (1 if changed > 1 else 2), "economy is read again only once forgotten"
+
+
+async def test_requests_that_find_the_state_stale_together_share_one_read(write_app: FastAPI) -> None:
+    db = write_app.state.db
+    freshness = Freshness(ttl=3600)
+    with count_statements(write_app) as statements:
+        answers = await asyncio.gather(*(freshness.read(db, ("section:economy",)) for _ in range(20)))
+    assert len(statements) == 1 and len({state.seq for state, _ in answers}) == 1
+    # A read begun before a write is not shared with the requests that come after it.
+    freshness.invalidate()
+    first = asyncio.ensure_future(freshness.read(db))
+    await asyncio.sleep(0)
+    freshness.invalidate()
+    with count_statements(write_app) as statements:
+        await asyncio.gather(first, freshness.read(db))
+    assert len(statements) == 2

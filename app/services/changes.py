@@ -80,33 +80,34 @@ async def record(session: DbSession, events: Sequence[Event], *, now: datetime) 
 
 
 _own = section_table.alias("own")
-_SECTION_SLUGS = (
-    sa.select(section_table.c.slug)
+_touched = sa.union(
+    sa.select((sa.literal_column("'article:'", sa.String) + article_table.c.public_id).label("scope")).where(
+        article_table.c.public_id.in_(sa.bindparam("articles", expanding=True))
+    ),
+    # A section's lists include its children's stories.
+    sa.select((sa.literal_column("'section:'", sa.String) + section_table.c.slug).label("scope"))
     .join(_own, sa.or_(section_table.c.id == _own.c.id, section_table.c.id == _own.c.parent_id))
-    .where(_own.c.id.in_(sa.bindparam("ids", expanding=True)))
-)
+    .where(_own.c.id.in_(sa.bindparam("sections", expanding=True))),
+).subquery("touched")
 # Every scope gets the newest change number, which is this transaction's: writers log one at a time.
-_newest_seq = sa.select(sa.func.max(c.c.seq)).scalar_subquery()
+# (WHERE true: SQLite could otherwise read the ON of ON CONFLICT as a join's.)
+_touching = sa.select(
+    _touched.c.scope, sa.select(sa.func.max(c.c.seq)).scalar_subquery(), sa.bindparam("at", type_=cs.c.at.type)
+).where(sa.true())
 _TOUCH = {
-    dialect: (
-        insert(cs)
-        .values(scope=sa.bindparam("scope"), seq=_newest_seq, at=sa.bindparam("at"))
-        .on_conflict_do_update(index_elements=["scope"], set_={"seq": _newest_seq, "at": sa.bindparam("at")})
+    dialect: (statement := insert(cs).from_select(["scope", "seq", "at"], _touching)).on_conflict_do_update(
+        index_elements=["scope"], set_={"seq": statement.excluded.seq, "at": statement.excluded.at}
     )
     for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
 
 
 async def _touch(session: DbSession, dialect: str, events: Sequence[Event], now: datetime) -> None:
-    """Move the scopes the events fall in to the newest change (see `ChangeScope`); a section's parent too."""
-    scopes = {f"article:{article}" for e in events if (article := e.article) is not None}
-    sections = {i for e in events for i in (e.section_id, e.left_section_id) if i is not None}
-    if sections:
-        slugs = await session.execute(_SECTION_SLUGS, {"ids": sorted(sections)})
-        scopes.update(f"section:{slug}" for slug in slugs.scalars())
-    if scopes:
-        # In a fixed order, as every writer takes its row locks.
-        await session.execute(_TOUCH[dialect], [{"scope": scope, "at": now} for scope in sorted(scopes)])
+    """Move the scopes the events fall in to the newest change (see `ChangeScope`), in one statement."""
+    articles = sorted({article for e in events if (article := e.article) is not None})
+    sections = sorted({i for e in events for i in (e.section_id, e.left_section_id) if i is not None})
+    if articles or sections:
+        await session.execute(_TOUCH[dialect], {"articles": articles, "sections": sections, "at": now})
 
 
 @dataclass(frozen=True)
