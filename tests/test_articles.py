@@ -44,6 +44,13 @@ async def test_summary_fields(client: httpx.AsyncClient) -> None:
     assert item["quote_count"] == len(story.quotes)
     assert datetime.fromisoformat(item["published_at"]) == story.published_at
     assert "paragraphs" not in item and "quotes" not in item
+    # Agencies in credit order, for every story (several have two, not in the order of their ids).
+    credits = {i["guid"]: [a["slug"] for a in i["agencies"]] for i in items}
+    assert credits == {s.data.guid: s.data.agencies for s in usable()}
+    assert any(len(slugs) > 1 for slugs in credits.values())
+    first = next(s.data for s in usable() if len(s.data.agencies) > 1)
+    article = (await client.get(f"/v1/articles/{next(i['id'] for i in items if i['guid'] == first.guid)}")).json()
+    assert [a["slug"] for a in article["agencies"]] == first.agencies
 
 
 @pytest.mark.parametrize("sections", [["politics"], ["economy", "health"], ["sports"], ["football"]])
