@@ -152,7 +152,8 @@ def _summaries(names: frozenset[str], sort: Sort, dialect: str, search: bool) ->
     driver = _driver(names) if not search else None
     if driver is None:
         page = sa.select(a.c.id).where(*article_conditions(names))
-        page, key = search_join(page, sort, dialect if search else None, "article", a.c.id, a.c.published_at)
+        dialect_searched = dialect if search else None
+        page, key = search_join(page, sort, dialect_searched, "article", a.c.id, a.c.published_at, walk=True)
         id_col = a.c.id
     else:
         # The stories of one entity (speaker, agency) are read from its own rows, newest first, each

@@ -226,11 +226,20 @@ def search_join(
     kind: str,
     id_col: sa.ColumnElement[Any],
     time_col: sa.ColumnElement[Any],
+    *,
+    walk: bool = False,
 ) -> tuple[sa.Select[Any], sa.ColumnElement[Any]]:
     """Narrow a list to the hits of the query in parameter `search`, for a database of this
     `dialect` (None: no query), and say what it is ordered by: publication time, or relevance."""
     if dialect is None:
         return stmt, time_col
     found = hits(sa.bindparam("search", type_=sa.String), dialect, kind, scored=sort is Sort.relevance)
-    stmt = stmt.join(found, found.c.id == id_col)
-    return stmt, (found.c.score if sort is Sort.relevance else time_col)
+    if sort is Sort.relevance:
+        return stmt.join(found, found.c.id == id_col), found.c.score
+    # In time order the hits are collected once and tested as a set. As a join, SQLite walked the
+    # list and ran the whole query on the index again for every story: 64 ms for a page of a query
+    # with 2,500 hits at 100k stories, and two seconds for one with none. `walk` keeps SQLite walking
+    # the list in its index order, stopping after a page (`+ 0`: left to itself, it may fetch every
+    # hit by its id and sort them all); quotes, a million, are better reached from their hits.
+    member = id_col + sa.literal_column("0") if walk and dialect == "sqlite" else id_col
+    return stmt.where(member.in_(sa.select(found.c.id))), time_col
