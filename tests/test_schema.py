@@ -166,6 +166,9 @@ def test_every_list_parameter_reaches_its_statement(match: Match, sort: Sort, di
     for database in ("sqlite", "postgresql"):
         statement = _summaries(frozenset(params), sort, dialect or database, dialect is not None)
         assert set(params) <= set(statement.compile().binds)
+    # A search with few hits passes them as ids instead (app/services/articles.py).
+    few = {**{k: v for k, v in params.items() if k != "search"}, "hit_ids": [1, 2]}
+    assert set(few) <= set(_summaries(frozenset(few), sort, "sqlite", False).compile().binds)
     quote_filters = QuoteFilters(article=filters, speakers=[6], kinds=[QuoteKind.direct], article_ids=["a" * 16])
     params = {**quote_params(quote_filters, datetime.now(UTC)), **search, **keyset_params(sort, cursor, 20)}
     assert set(params) <= set(_quotes(frozenset(params), sort, dialect).compile().binds)

@@ -48,6 +48,7 @@ from app.services.common import (
     view_conditions,
 )
 from app.services.quotes import quotes_of_articles
+from app.services.search import few_hits
 
 _QUOTE_COUNT = (
     sa.select(sa.func.count()).where(quote_table.c.article_id == a.c.id).scalar_subquery().label("quote_count")
@@ -174,6 +175,10 @@ def _summaries(names: frozenset[str], sort: Sort, dialect: str, search: bool) ->
     )
 
 
+# Up to this many hits, a search list reads its stories by id (see `_page`).
+_FEW_HITS = 1_000
+
+
 async def _page(session: DbSession, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int) -> list[Any]:
     """The rows of a page and one more (if there is one), in order."""
     params = {
@@ -181,6 +186,18 @@ async def _page(session: DbSession, filters: ArticleFilters, sort: Sort, cursor:
         **search_params(filters.search),
         **keyset_params(sort, cursor, limit),
     }
+    search = filters.search
+    if search is not None and sort is not Sort.relevance:
+        # A query with few hits is a list of ids like any other filter: their stories are fetched and
+        # sorted. With many, the stories are walked in time order against the hits and a page found
+        # soon (see `search_join`); with few, that walk would go through the whole archive.
+        hit_ids = await few_hits(session, search, "article", _FEW_HITS)
+        if hit_ids == []:
+            return []
+        if hit_ids is not None:
+            del params["search"]
+            params["hit_ids"] = hit_ids
+            search = None
     names = frozenset(params)
     statuses = tuple(dict.fromkeys(filters.statuses))  # a status asked for twice is read once
     if len(statuses) > 1 and filters.search is None and _driver(names) is None:
@@ -193,7 +210,7 @@ async def _page(session: DbSession, filters: ArticleFilters, sort: Sort, cursor:
             rows += await _page(session, replace(filters, statuses=(status,)), sort, cursor, limit)
         rows.sort(key=lambda row: (row.sort_key, row.row_id), reverse=sort is not Sort.oldest)
         return rows[: limit + 1]
-    stmt = _summaries(names, sort, session.get_bind().dialect.name, filters.search is not None)
+    stmt = _summaries(names, sort, session.get_bind().dialect.name, search is not None)
     return list((await session.execute(stmt, params)).all())
 
 

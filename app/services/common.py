@@ -71,7 +71,7 @@ class View:
 # Parameters holding lists of values (see `bound`).
 _LISTS = frozenset(
     {"statuses", "licensed", "sections", "entities", "speakers", "agencies"}
-    | {"quote_speakers", "kinds", "article_ids", "ids"}
+    | {"quote_speakers", "kinds", "article_ids", "ids", "hit_ids"}
 )
 
 
@@ -148,6 +148,8 @@ def article_conditions(names: frozenset[str]) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [a.c.status.in_(bound("statuses")), *view_conditions(names)]
     if "sections" in names:
         conditions.append(a.c.section_id.in_(section_ids(bound("sections"))))
+    if "hit_ids" in names:
+        conditions.append(a.c.id.in_(bound("hit_ids")))
     for column, low, high in (
         (a.c.published_at, "published_from", "published_to"),
         (a.c.updated_at, "updated_from", "updated_to"),
@@ -238,8 +240,9 @@ def search_join(
         return stmt.join(found, found.c.id == id_col), found.c.score
     # In time order the hits are collected once and tested as a set. As a join, SQLite walked the
     # list and ran the whole query on the index again for every story: 64 ms for a page of a query
-    # with 2,500 hits at 100k stories, and two seconds for one with none. `walk` keeps SQLite walking
-    # the list in its index order, stopping after a page (`+ 0`: left to itself, it may fetch every
-    # hit by its id and sort them all); quotes, a million, are better reached from their hits.
+    # with 2,500 hits at 100k stories. `walk` keeps SQLite walking the list in its index order,
+    # stopping after a page (`+ 0`: left to itself, it may fetch every hit by its id and sort them
+    # all); quotes, a million, are better reached from their hits. A walk suits a query with many
+    # hits only: article lists pass a few hits as ids instead (app/services/articles.py).
     member = id_col + sa.literal_column("0") if walk and dialect == "sqlite" else id_col
     return stmt.where(member.in_(sa.select(found.c.id))), time_col

@@ -6,6 +6,7 @@ words match on both. Entity names are matched by trigram similarity: pg_trgm on
 PostgreSQL, an FTS5 trigram table plus the same similarity in Python on SQLite.
 """
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -167,6 +168,20 @@ def hits(expr: sa.BindParameter[Any], dialect: str, kind: str, *, scored: bool) 
         .where(sa.literal_column(f"search_{kind}").op("MATCH")(expr))
         .subquery("hits")
     )
+
+
+@functools.cache
+def _hit_ids(dialect: str, kind: str) -> sa.Select[Any]:
+    return sa.select(hits(sa.bindparam("search", type_=sa.String), dialect, kind, scored=False).c.id).limit(
+        sa.bindparam("few")
+    )
+
+
+async def few_hits(session: DbSession, search: Search, kind: str, few: int) -> list[int] | None:
+    """The ids of the articles or quotes the query matches, if there are at most `few` of them."""
+    rows = await session.execute(_hit_ids(search.dialect, kind), {"search": search.expression, "few": few + 1})
+    found = list(rows.scalars())
+    return found if len(found) <= few else None
 
 
 _WORD = re.compile(r"\w+")
