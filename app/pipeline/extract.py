@@ -144,7 +144,9 @@ class _Para:
     spans: list[_Span]
     opens: dict[int, _Span]  # opening mark index -> span
     closes: dict[int, _Span]  # closing mark index -> span
-    used: list[bool]
+    # tokens already emitted in a quote, one byte each: a bytearray is no container
+    # for the garbage collector to traverse, and a story keeps fifty of them
+    used: bytearray
     cues: list[int]  # tokens that may be reporting verbs, outside quotes
     roles: list[int]  # each token's roles (see _role_tok)
     names: list[int]  # tokens that may open a name the prescan registers (capitalised in English)
@@ -358,7 +360,7 @@ def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
                 spans,
                 opens,
                 closes,
-                [False] * n,
+                bytearray(n),
                 cues,
                 roles,
                 names,
@@ -461,12 +463,12 @@ def _emit(
             if ca < cb:
                 parts.append(q.text[q.start(ca) : q.ends[cb - 1]])
             stop = min(e + 1, len(q.raws))
-            q.used[s.open : stop] = [True] * (stop - s.open)
+            q.used[s.open : stop] = b"\x01" * (stop - s.open)
             if not s.cont_next:
                 break
             j += 1
         text = "\n".join(parts)
-    p.used[a:b] = [True] * (b - a)
+    p.used[a:b] = b"\x01" * (b - a)
     ctx.out.append(ExtractedQuote(text, kind, cue, pi, start, end, speaker, mention, conf))
 
 
@@ -1067,7 +1069,7 @@ def _leftover_quotes(ctx: _Ctx, pi: int, a: int, b: int) -> None:
         if s.open < a or s.open >= b or s.cont_prev:
             continue
         sa, sb = _span_range(p, s)
-        if any(p.used[sa:sb]) or _words(p, sa, sb) < 3:
+        if 1 in p.used[sa:sb] or _words(p, sa, sb) < 3:
             continue
         # words of the sentence outside quotation marks
         outside = len(list(filter(None, compress(p.cores[a:b], map(_MINUS_ONE_EQ, p.qid[a:b])))))
