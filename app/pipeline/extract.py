@@ -151,6 +151,7 @@ class _Para:
     roles: list[int]  # each token's roles (see _role_tok)
     names: list[int]  # tokens that may open a name the prescan registers (capitalised in English)
     stops: list[int]  # sentence-final punctuation and quotation marks
+    has_prep: bool  # a word that may open a prepositional attribution, quoted or not (see _prep)
 
     def toks(self, a: int, b: int) -> list[Tok]:
         """Tok tuples for the range [a, b) (a >= 0), for the mention parsers."""
@@ -199,6 +200,10 @@ _AR_CUE_ROLE = 2
 _EN_CUE_ROLE = 4
 _AR_NAME_ROLE = 8  # may open a name the Arabic prescan registers
 _CAP_ROLE = 16  # capitalised: may be part of an English name
+# may open an attribution by preposition («بحسب», "according"): a paragraph
+# learns whether it has one from the scan, not from a set test per word
+_AR_PREP_ROLE = 32
+_EN_PREP_ROLE = 64
 _ROLE_CACHE: dict[str, int] = {}
 _role_get = _ROLE_CACHE.get
 
@@ -215,6 +220,10 @@ def _role_tok(raw: str, core: str) -> int:
         role |= _AR_NAME_ROLE
     if raw[0].isupper():
         role |= _CAP_ROLE
+    if core in _AR_PREP_FIRST:
+        role |= _AR_PREP_ROLE
+    if core in _EN_PREP_FIRST:
+        role |= _EN_PREP_ROLE
     if len(_ROLE_CACHE) > 200_000:
         _ROLE_CACHE.clear()
     _ROLE_CACHE[raw] = role
@@ -299,7 +308,9 @@ def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
     # joining newline, so each paragraph takes a slice of the story's lists.
     story = "\n".join(paragraphs)
     all_raws, all_ends, all_cores, all_roles = _tokenise(story)
-    cue_role, name_role = (_AR_CUE_ROLE, _AR_NAME_ROLE) if lang == "ar" else (_EN_CUE_ROLE, _CAP_ROLE)
+    cue_role, name_role, prep_role = (
+        (_AR_CUE_ROLE, _AR_NAME_ROLE, _AR_PREP_ROLE) if lang == "ar" else (_EN_CUE_ROLE, _CAP_ROLE, _EN_PREP_ROLE)
+    )
     paras: list[_Para] = []
     first = base = 0  # the paragraph's first token and first character in the story
     for text in paragraphs:
@@ -311,6 +322,7 @@ def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
         stops: list[int] = []
         cues: list[int] = []
         names: list[int] = []
+        has_prep = False
         for i in compress(range(n), roles):  # the few tokens with a role
             role = roles[i]
             if role & _STOP_ROLE:
@@ -320,6 +332,8 @@ def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
                 cues.append(i)
             if role & name_role:
                 names.append(i)
+            if role & prep_role:
+                has_prep = True
         spans: list[_Span] = []
         opens = closes = _NO_SPANS
         cur = -1
@@ -365,6 +379,7 @@ def _prepare(paragraphs: Sequence[str], lang: str) -> list[_Para]:
                 roles,
                 names,
                 stops,
+                has_prep,
             )
         )
         first = last
@@ -1102,12 +1117,11 @@ def extract_quotes(paragraphs: Sequence[str], language: str, known: Sequence[Kno
     # service passes thousands of entities), not for a handful.
     vocabulary = set(chain.from_iterable(p.cores for p in paras)) if len(known) > _SMALL_CATALOGUE else None
     ctx = _Ctx(paras, lang, Resolver(known, vocabulary=vocabulary), [])
-    prep_first = _AR_PREP_FIRST if lang == "ar" else _EN_PREP_FIRST
     for pi, p in enumerate(paras):
         _prescan(ctx, pi)
-        # Checked once per paragraph so that most sentences skip the
+        # Known once per paragraph so that most sentences skip the
         # preposition scan, and paragraphs with nothing to find are skipped.
-        has_prep = not prep_first.isdisjoint(p.cores)
+        has_prep = p.has_prep
         if not p.cues and not p.spans and not has_prep:
             continue
         start = _dateline_end(p) if pi == 0 else 0
