@@ -1,8 +1,9 @@
 """The extractor's fast paths give what the plain versions give.
 
-Tokenising by whitespace words and indexing the catalogue in C-level passes
-are there for speed only: each is checked here against a straightforward
-version of the same thing, on generated input.
+Tokenising by whitespace words, indexing the catalogue in C-level passes and
+reading a paragraph's prepositions off its token roles are there for speed
+only: each is checked here against a straightforward version of the same
+thing, on generated input.
 """
 
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from app.pipeline import lexicon as lx
 from app.pipeline.attribution import _AR_BODY_HEADS, KnownEntity, _known_tables, fold
-from app.pipeline.extract import _CHUNK, _fold_tok, _role_tok, _tokenise
+from app.pipeline.extract import _AR_PREP_FIRST, _CHUNK, _EN_PREP_FIRST, _fold_tok, _prepare, _role_tok, _tokenise
 
 # Words that exercise the tokeniser: Arabic with harakat, hyphens,
 # apostrophes, digits, punctuation and quotation marks glued to words.
@@ -53,6 +54,19 @@ def test_tokenise_matches_the_regex_scan(words: list[tuple[str, str]], edge: str
     # spaces between the words, and sometimes before the first and after the last
     story = edge + "".join(s + w for w, s in words)[1:] + edge
     assert _tokenise(story) == _plain_tokenise(story)
+
+
+# «بحسب» and "according" open an attribution, also glued («وبحسب») or quoted.
+PREP_WORDS = ["بحسب", "وبحسب", "«حسب»", "لسان", "قال", "according", "According", '"according"', "to", "said", "."]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(WORDS + PREP_WORDS), min_size=1, max_size=8), min_size=1, max_size=4))
+def test_paragraph_prepositions_match_the_set_test(paragraphs: list[list[str]]) -> None:
+    texts = [" ".join(words) for words in paragraphs]
+    for lang, first in (("ar", _AR_PREP_FIRST), ("en", _EN_PREP_FIRST)):
+        for p in _prepare(texts, lang):
+            assert p.has_prep == (not first.isdisjoint(p.cores))
 
 
 def test_tokenise_single_spaced_story() -> None:
