@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, lru_cache
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -245,7 +246,7 @@ def _word_tokens(word: str) -> tuple[str, ...]:
 def _tokens(texts: Sequence[str]) -> list[list[str]]:
     """`tokens(texts)`, word by word with each word's tokens remembered: normalising never looks
     across whitespace, and wire copy repeats its vocabulary (tests/test_ingest.py holds them equal)."""
-    return [[token for word in text.split() for token in _word_tokens(word)] for text in texts]
+    return [list(chain.from_iterable(map(_word_tokens, text.split()))) for text in texts]
 
 
 @dataclass(frozen=True)
