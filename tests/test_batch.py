@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from app.db import create_sync_engine
-from app.models import ArticleStatus, article_table, change_table, entity_table, quote_table
+from app.models import ArticleStatus, article_table, change_table, entity_table, quote_table, section_table
 from app.pipeline.read import JSON
 from app.services import batch, changes, store
 from app.services.batch import Document, ingest_documents
@@ -188,3 +188,33 @@ async def test_a_failing_story_adds_nothing_to_what_the_batch_writes_last(
         write_database, sa.select(entity_table.c.quote_count).where(entity_table.c.name_ar == "سليم القاسمي")
     )
     assert speaker == [(1,)], "counted once: the one quote of the resent story, none of the failed one"
+
+
+async def test_a_section_made_by_a_failing_story_is_made_again_by_the_next(
+    write_app: FastAPI, write_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch remembers the sections its stories resolved, but not one that a failed story created."""
+    label = "قسم جديد للدفعة"
+    bad = story(guid="urn:test:batch:section:1", headline="قصة تفشل وقسمها جديد", section=label)
+    good = story(guid="urn:test:batch:section:2", headline="قصة تنجح في القسم نفسه", section=label)
+    again = story(guid="urn:test:batch:section:3", headline="قصة ثالثة في القسم نفسه", section=label)
+    add_version = store.add_version
+
+    async def failing(session: Any, article_id: int, *args: Any) -> None:
+        await add_version(session, article_id, *args)
+        if args[3]["headline"] == bad["headline"]:
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("app.services.ingest.add_version", failing)
+    items = [document(bad), document(good), document(again)]
+    report = await ingest_documents(write_app.state.db, items, timezone="UTC")
+
+    assert report.counts == {"created": 2, "updated": 0, "unchanged": 0, "failed": 1}
+    a, s = article_table, section_table
+    rows = stored(
+        write_database,
+        sa.select(a.c.guid, s.c.name_ar)
+        .join(s, s.c.id == a.c.section_id)
+        .where(a.c.guid.in_([good["guid"], again["guid"]])),
+    )
+    assert sorted(tuple(row) for row in rows) == [(good["guid"], label), (again["guid"], label)]

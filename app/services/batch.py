@@ -99,7 +99,7 @@ async def _save_in_batch(session: DbSession, item: Item, zone: ZoneInfo, deferre
     once the savepoint is released, so that a story that fails adds nothing there."""
     if isinstance(item, tuple):
         return _Outcome(item[0], "failed", item[1])
-    mine = Deferred()
+    mine = deferred.story()
     try:
         story = read_story(item.body, item.content_type, guid=None, timezone=zone)
         async with savepoint(session):

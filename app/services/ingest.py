@@ -90,11 +90,20 @@ class Deferred:
     events: list[Event] = field(default_factory=list)
     tally: counters.Tally = field(default_factory=counters.Tally)
     index: search.Pending = field(default_factory=search.Pending)
+    # Section labels the batch's stories resolved, to their ids: a statement a story fewer. Sections
+    # are few and change rarely; a story that fails takes its labels with it (it may have created
+    # the section), and a label not found here is looked up afresh.
+    sections: dict[str, int] = field(default_factory=dict)
+
+    def story(self) -> "Deferred":
+        """What one story of the batch starts from: the sections resolved so far, nothing to write."""
+        return Deferred(sections=dict(self.sections))
 
     def merge(self, later: "Deferred") -> None:
         self.events.extend(later.events)
         self.tally.merge(later.tally)
         self.index.merge(later.index)
+        self.sections.update(later.sections)
 
 
 async def write_deferred(session: DbSession, deferred: Deferred) -> None:
@@ -314,8 +323,15 @@ async def resolve_entity(
     return entity_id
 
 
-async def resolve_section(session: DbSession, label: str) -> int:
-    """A section by slug or by its Arabic or English name; a new name makes a new section."""
+async def resolve_section(session: DbSession, label: str, known: dict[str, int] | None = None) -> int:
+    """A section by slug or by its Arabic or English name; a new name makes a new section.
+
+    `known` holds labels resolved before (label → id), and gets this one."""
+    if known is not None:
+        if label in known:
+            return known[label]
+        known[label] = section_id = await resolve_section(session, label)
+        return section_id
     s = section_table
     rows = (await session.execute(sa.select(s.c.id, s.c.slug, s.c.name_ar, s.c.name_en))).all()
     wanted = normalize(label)
@@ -470,7 +486,7 @@ async def save_story(
     current = await _lock_article(session, story.guid)
     section_id: int | None = None
     if current is None:
-        section_id = await resolve_section(session, story.section)
+        section_id = await resolve_section(session, story.section, None if deferred is None else deferred.sections)
         insert = _dialect_insert(session)
         # Values go as parameters rather than .values(): SQLAlchemy then neither coerces twenty
         # literals into a new statement nor computes its cache key afresh for every story.
@@ -501,7 +517,7 @@ async def save_story(
     if current.content_hash == digest:
         return SaveResult("unchanged", current.public_id, current.version)
     if section_id is None:
-        section_id = await resolve_section(session, story.section)
+        section_id = await resolve_section(session, story.section, None if deferred is None else deferred.sections)
     previous = (
         await session.execute(
             sa.select(article_version_table.c.content)
