@@ -51,6 +51,7 @@ from app.services.store import (
     create_section,
     insert_entity_names,
     insert_entity_unless_slug_taken,
+    insert_new_parts,
     insert_quotes,
     quote_values,
     write_agencies,
@@ -595,12 +596,25 @@ async def _write_parts(
         dict.fromkeys([await resolve_entity(session, catalogue, name, EntityKind.agency) for name in story.agencies])
     )
 
-    await insert_entity_names(session, catalogue.created_names)
-    await write_agencies(session, article_id, story.published_at, agencies, replace=existing is not None)
-    mentioned_before = await write_mentions(
-        session, article_id, story.published_at, mentions, replace=existing is not None
-    )
-    added, removed = await _replace_quotes(session, article_id, story.published_at, rows, existing or ())
+    mentioned_before: list[int] = []
+    removed: list[int] = []
+    if existing is None:
+        inserts = [quote_values(article_id, story.published_at, i, row) for i, row in enumerate(rows)]
+        ids = await insert_new_parts(
+            session,
+            article_id,
+            story.published_at,
+            names=catalogue.created_names,
+            agency_ids=agencies,
+            mentions=mentions,
+            quotes=inserts,
+        )
+        added = [(quote_id, values["text"]) for quote_id, values in zip(ids, inserts, strict=True)]
+    else:
+        await insert_entity_names(session, catalogue.created_names)
+        await write_agencies(session, article_id, story.published_at, agencies)
+        mentioned_before = await write_mentions(session, article_id, story.published_at, mentions)
+        added, removed = await _replace_quotes(session, article_id, story.published_at, rows, existing)
     later = Deferred() if deferred is None else deferred
     if reindex:
         later.index.article(article_id, story.headline, story.summary, story.paragraphs)
