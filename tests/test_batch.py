@@ -218,3 +218,30 @@ async def test_a_section_made_by_a_failing_story_is_made_again_by_the_next(
         .where(a.c.guid.in_([good["guid"], again["guid"]])),
     )
     assert sorted(tuple(row) for row in rows) == [(good["guid"], label), (again["guid"], label)]
+
+
+async def test_rows_written_in_bulk_store_their_values_as_the_article_does(
+    write_app: FastAPI, write_database: Database
+) -> None:
+    """Quotes, mentions and agencies go through the driver on SQLite, converted by the columns' own
+    processors: their publication times are stored exactly as the article's (lists compare them as stored)."""
+    body = story(guid="urn:test:batch:stored-as", published_at="2026-11-25T09:30:00+03:00")
+    report = await ingest_documents(write_app.state.db, [document(body)], timezone="UTC")
+    assert report.counts["created"] == 1
+    for table in ("quote", "mention", "article_agency"):
+        rows = stored(
+            write_database,
+            sa.text(
+                f"SELECT count(*), sum(CASE WHEN t.published_at = a.published_at THEN 1 ELSE 0 END) "
+                f"FROM {table} t JOIN article a ON a.id = t.article_id WHERE a.guid = :guid"
+            ).bindparams(guid=body["guid"]),
+        )
+        assert rows[0][0] > 0 and rows[0][0] == rows[0][1], table
+    if write_database.backend == "sqlite":
+        raw = stored(
+            write_database,
+            sa.text(
+                "SELECT DISTINCT q.published_at FROM quote q JOIN article a ON a.id = q.article_id WHERE a.guid = :guid"
+            ).bindparams(guid=body["guid"]),
+        )
+        assert [row[0] for row in raw] == ["2026-11-25 06:30:00.000000"]
