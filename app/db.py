@@ -29,6 +29,11 @@ class DbSession(Protocol):
         self, statement: sa.Executable, params: dict[str, Any] | Sequence[dict[str, Any]] | None = None
     ) -> sa.Result[Any]: ...
 
+    async def exec_driver_sql(self, statement: str, params: Sequence[tuple[Any, ...]]) -> sa.CursorResult[Any]:
+        """SQL of the driver's own dialect, with parameters as the driver takes them (one tuple per row):
+        nothing compiled or converted."""
+        ...
+
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
@@ -116,6 +121,9 @@ class _OnLoop:
     ) -> sa.Result[Any]:
         return self._open.execute(statement, params)
 
+    async def exec_driver_sql(self, statement: str, params: Sequence[tuple[Any, ...]]) -> sa.CursorResult[Any]:
+        return self._open.exec_driver_sql(statement, params[0] if len(params) == 1 else list(params))
+
     async def commit(self) -> None:
         self._open.commit()
 
@@ -152,6 +160,9 @@ class _Async:
         self, statement: sa.Executable, params: dict[str, Any] | Sequence[dict[str, Any]] | None = None
     ) -> sa.Result[Any]:
         return await self._open.execute(statement, params)
+
+    async def exec_driver_sql(self, statement: str, params: Sequence[tuple[Any, ...]]) -> sa.CursorResult[Any]:
+        return await self._open.exec_driver_sql(statement, params[0] if len(params) == 1 else list(params))
 
     async def commit(self) -> None:
         await self._open.commit()

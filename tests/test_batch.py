@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from app.db import create_sync_engine
-from app.models import ArticleStatus, article_table, change_table, entity_table
+from app.models import ArticleStatus, article_table, change_table, entity_table, quote_table, section_table
 from app.pipeline.read import JSON
-from app.services import batch, changes, search
+from app.services import batch, changes, store
 from app.services.batch import Document, ingest_documents
 from tests.conftest import Database
+from tests.test_counts import assert_exact
 from tests.test_ingest import speech, story
 
 pytestmark = pytest.mark.asyncio
@@ -65,15 +66,15 @@ async def test_a_story_failing_late_leaves_nothing_and_the_others_commit_togethe
     three = story(guid="urn:test:batch:3", headline="القصة الثالثة في الدفعة")
     guids = [one["guid"], bad["guid"], three["guid"]]
     seen_while_writing: list[list[str]] = []
-    index_article = search.index_article
+    add_version = store.add_version
 
-    async def failing(session: Any, article_id: int, headline: str, *args: Any) -> None:
-        await index_article(session, article_id, headline, *args)  # the story's rows are all written by now
-        if headline == bad["headline"]:
+    async def failing(session: Any, article_id: int, *args: Any) -> None:
+        await add_version(session, article_id, *args)  # the story's rows are all written by now
+        if args[3]["headline"] == bad["headline"]:
             seen_while_writing.append(guids_stored(write_database, guids))
             raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(search, "index_article", failing)
+    monkeypatch.setattr("app.services.ingest.add_version", failing)
     items: list[batch.Item] = [document(one), ("broken.json", "cannot read: gone"), document(bad), document(three)]
     report = await ingest_documents(write_app.state.db, items, timezone="UTC")
 
@@ -131,14 +132,116 @@ async def test_a_batch_commits_every_so_many_stories(
     bodies = [story(guid=f"urn:test:batch:every:{n}", headline=f"قصة الدفعات رقم {n}") for n in range(5)]
     guids = [body["guid"] for body in bodies]
     seen: dict[str, list[str]] = {}
-    index_article = search.index_article
+    add_version = store.add_version
 
-    async def watching(session: Any, article_id: int, headline: str, *args: Any) -> None:
-        seen[headline] = guids_stored(write_database, guids)
-        await index_article(session, article_id, headline, *args)
+    async def watching(session: Any, article_id: int, *args: Any) -> None:
+        seen[args[3]["headline"]] = guids_stored(write_database, guids)
+        await add_version(session, article_id, *args)
 
-    monkeypatch.setattr(search, "index_article", watching)
+    monkeypatch.setattr("app.services.ingest.add_version", watching)
     report = await ingest_documents(write_app.state.db, map(document, bodies), timezone="UTC")
     assert report.counts["created"] == 5
     assert [seen[body["headline"]] for body in bodies] == [[], [], guids[:2], guids[:2], guids[:4]]
     assert logged(write_database, guids) == [(guid, "created") for guid in guids]
+
+
+def indexed_rows(database: Database) -> tuple[set[int], set[int]]:
+    """The ids of the articles and of the quotes that the search index holds rows for."""
+    if database.backend == "postgresql":
+        articles, quotes = "SELECT article_id FROM search_article", "SELECT quote_id FROM search_quote"
+    else:
+        articles, quotes = "SELECT rowid FROM search_article", "SELECT rowid FROM search_quote"
+    return {row[0] for row in stored(database, sa.text(articles))}, {
+        row[0] for row in stored(database, sa.text(quotes))
+    }
+
+
+async def test_a_failing_story_adds_nothing_to_what_the_batch_writes_last(
+    write_app: FastAPI, write_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Index rows and count changes wait for the end of the batch: those of a story that fails after
+    writing all its rows go with it, and those of a story resent in the same batch are replaced."""
+    one = story(guid="urn:test:batch:late:1", paragraphs=speech(2, "سليم القاسمي"))
+    bad = story(guid="urn:test:batch:late:2", headline="قصة تفشل بعد كل صفوفها", paragraphs=speech(3, "سليم القاسمي"))
+    fewer = {**one, "headline": "القصة الأولى بعد تعديلها", "paragraphs": speech(1, "سليم القاسمي")}
+    add_version = store.add_version
+
+    async def failing(session: Any, article_id: int, *args: Any) -> None:
+        await add_version(session, article_id, *args)
+        if args[3]["headline"] == bad["headline"]:
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("app.services.ingest.add_version", failing)
+    report = await ingest_documents(write_app.state.db, [document(one), document(bad), document(fewer)], timezone="UTC")
+
+    assert report.counts == {"created": 1, "updated": 1, "unchanged": 0, "failed": 1}
+    assert_exact(write_database.url)
+    a, q = article_table, quote_table
+    articles = {row.id for row in stored(write_database, sa.select(a.c.id))}
+    quotes = {row.id for row in stored(write_database, sa.select(q.c.id))}
+    ours = stored(write_database, sa.select(q.c.id, q.c.article_id).join(a).where(a.c.guid == one["guid"]))
+    indexed_articles, indexed_quotes = indexed_rows(write_database)
+    assert indexed_articles <= articles and indexed_quotes <= quotes, "no index row outlives what it indexed"
+    assert {row.article_id for row in ours} <= indexed_articles and {row.id for row in ours} <= indexed_quotes
+    assert len(ours) == 1
+    speaker = stored(
+        write_database, sa.select(entity_table.c.quote_count).where(entity_table.c.name_ar == "سليم القاسمي")
+    )
+    assert speaker == [(1,)], "counted once: the one quote of the resent story, none of the failed one"
+
+
+async def test_a_section_made_by_a_failing_story_is_made_again_by_the_next(
+    write_app: FastAPI, write_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch remembers the sections its stories resolved, but not one that a failed story created."""
+    label = "قسم جديد للدفعة"
+    bad = story(guid="urn:test:batch:section:1", headline="قصة تفشل وقسمها جديد", section=label)
+    good = story(guid="urn:test:batch:section:2", headline="قصة تنجح في القسم نفسه", section=label)
+    again = story(guid="urn:test:batch:section:3", headline="قصة ثالثة في القسم نفسه", section=label)
+    add_version = store.add_version
+
+    async def failing(session: Any, article_id: int, *args: Any) -> None:
+        await add_version(session, article_id, *args)
+        if args[3]["headline"] == bad["headline"]:
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("app.services.ingest.add_version", failing)
+    items = [document(bad), document(good), document(again)]
+    report = await ingest_documents(write_app.state.db, items, timezone="UTC")
+
+    assert report.counts == {"created": 2, "updated": 0, "unchanged": 0, "failed": 1}
+    a, s = article_table, section_table
+    rows = stored(
+        write_database,
+        sa.select(a.c.guid, s.c.name_ar)
+        .join(s, s.c.id == a.c.section_id)
+        .where(a.c.guid.in_([good["guid"], again["guid"]])),
+    )
+    assert sorted(tuple(row) for row in rows) == [(good["guid"], label), (again["guid"], label)]
+
+
+async def test_rows_written_in_bulk_store_their_values_as_the_article_does(
+    write_app: FastAPI, write_database: Database
+) -> None:
+    """Quotes, mentions and agencies go through the driver on SQLite, converted by the columns' own
+    processors: their publication times are stored exactly as the article's (lists compare them as stored)."""
+    body = story(guid="urn:test:batch:stored-as", published_at="2026-11-25T09:30:00+03:00")
+    report = await ingest_documents(write_app.state.db, [document(body)], timezone="UTC")
+    assert report.counts["created"] == 1
+    for table in ("quote", "mention", "article_agency"):
+        rows = stored(
+            write_database,
+            sa.text(
+                f"SELECT count(*), sum(CASE WHEN t.published_at = a.published_at THEN 1 ELSE 0 END) "
+                f"FROM {table} t JOIN article a ON a.id = t.article_id WHERE a.guid = :guid"
+            ).bindparams(guid=body["guid"]),
+        )
+        assert rows[0][0] > 0 and rows[0][0] == rows[0][1], table
+    if write_database.backend == "sqlite":
+        raw = stored(
+            write_database,
+            sa.text(
+                "SELECT DISTINCT q.published_at FROM quote q JOIN article a ON a.id = q.article_id WHERE a.guid = :guid"
+            ).bindparams(guid=body["guid"]),
+        )
+        assert [row[0] for row in raw] == ["2026-11-25 06:30:00.000000"]

@@ -17,8 +17,8 @@ from app.db import Database, DbSession, TransactionLost, batch_transaction, save
 from app.errors import AppError
 from app.models import utcnow
 from app.pipeline.read import JSON, NINJS, TEXT, read_story
-from app.services.changes import Event, record
-from app.services.ingest import save_story
+from app.services.changes import record
+from app.services.ingest import Deferred, save_story, write_deferred
 
 JSON_SUFFIXES = {".json"}
 LINE_SUFFIXES = {".ndjson", ".jsonl"}
@@ -74,11 +74,14 @@ def documents(paths: Sequence[Path]) -> Iterator[Document | tuple[str, str]]:
             yield Document(str(path), TEXT if path.suffix.lower() in TEXT_SUFFIXES else sniff(data), data)
 
 
-# A transaction ends after this many stories or this many seconds, whichever comes first. Longer
-# would save little more and would hold the rows it wrote locked, and keep its stories unseen, for
-# longer; on PostgreSQL each story is a subtransaction, and past 64 of them snapshots get slower.
+# A transaction ends after this many stories or this many seconds, whichever comes first. More
+# stories would save little more and would hold the rows it wrote locked, and keep its stories
+# unseen, for longer; on PostgreSQL each story is a subtransaction, and past 64 of them snapshots
+# get slower. The time is the bound on a machine that is busy: at 0.1 s a loaded machine cut batches
+# to two or three stories, which paid the commit, the index and count statements and the sections'
+# lookup nearly once a story again (PostgreSQL server CPU 9.4 -> 7.3 ms a story at 0.5 s).
 BATCH_STORIES = 32
-BATCH_SECONDS = 0.1
+BATCH_SECONDS = 0.5
 
 Item = Document | tuple[str, str]
 
@@ -94,20 +97,21 @@ def _reason(exc: Exception) -> str:
     return exc.detail if isinstance(exc, AppError) else f"{type(exc).__name__}: {exc}"
 
 
-async def _save_in_batch(session: DbSession, item: Item, zone: ZoneInfo, log: list[Event]) -> _Outcome:
-    """One story in its own savepoint of the batch's transaction; its change-log events go to `log`."""
+async def _save_in_batch(session: DbSession, item: Item, zone: ZoneInfo, deferred: Deferred) -> _Outcome:
+    """One story in its own savepoint of the batch's transaction; what it defers goes to `deferred`
+    once the savepoint is released, so that a story that fails adds nothing there."""
     if isinstance(item, tuple):
         return _Outcome(item[0], "failed", item[1])
-    events: list[Event] = []
+    mine = deferred.story()
     try:
         story = read_story(item.body, item.content_type, guid=None, timezone=zone)
         async with savepoint(session):
-            result = await save_story(session, story, now=utcnow(), log=events)
+            result = await save_story(session, story, now=utcnow(), deferred=mine)
     except TransactionLost:
         raise
     except Exception as exc:  # one bad story must never stop the batch
         return _Outcome(item.source, "failed", _reason(exc))
-    log.extend(events)
+    deferred.merge(mine)
     return _Outcome(item.source, result.status)
 
 
@@ -134,15 +138,16 @@ async def _next_batch(db: Database, items: Iterator[Item], zone: ZoneInfo) -> li
     outcomes: list[_Outcome] = []
     try:
         async with batch_transaction(db) as session:
-            log: list[Event] = []
+            deferred = Deferred()
             deadline = time.monotonic() + BATCH_SECONDS
             for item in items:
                 taken.append(item)
-                outcomes.append(await _save_in_batch(session, item, zone, log))
+                outcomes.append(await _save_in_batch(session, item, zone, deferred))
                 if len(taken) >= BATCH_STORIES or time.monotonic() >= deadline:
                     break
+            await write_deferred(session, deferred)
             # Last, as every writer logs: the change-log lock is held only while the batch commits.
-            await record(session, log, now=utcnow())
+            await record(session, deferred.events, now=utcnow())
     except Exception:
         return [await _save_alone(db, item, zone) for item in taken]
     return outcomes

@@ -76,6 +76,12 @@ class Tally:
         for entity_id in set(mentioned):
             self.articles[entity_id] += sign
 
+    def merge(self, other: "Tally") -> None:
+        """Add another write's changes: a batch of stories applies theirs once, before it commits."""
+        self.quotes.update(other.quotes)
+        self.articles.update(other.articles)
+        self.sections.update(other.sections)
+
 
 async def apply(session: DbSession, tally: Tally) -> None:
     """Add the tally to the stored counts: at most one statement for entities, then one for sections;

@@ -128,11 +128,15 @@ def _element_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:
 
 
 @cache
-def _insert_unnested(table: sa.Table, columns: tuple[str, ...], returning: tuple[str, ...]) -> sa.Insert:
-    """INSERT ... SELECT FROM unnest(one array per column): many rows in one statement on PostgreSQL."""
+def _insert_unnested(
+    table: sa.Table, columns: tuple[str, ...], returning: tuple[str, ...], prefix: str = "v"
+) -> sa.Insert:
+    """INSERT ... SELECT FROM unnest(one array per column): many rows in one statement on PostgreSQL.
+
+    The arrays are the parameters `{prefix}_{column}`."""
 
     def array(name: str) -> sa.BindParameter[Any]:
-        return sa.bindparam(f"v_{name}", type_=postgresql.ARRAY(_element_type(table.c[name])))
+        return sa.bindparam(f"{prefix}_{name}", type_=postgresql.ARRAY(_element_type(table.c[name])))
 
     rows = sa.func.unnest(*map(array, columns)).table_valued(*columns).render_derived()
     insert = sa.insert(table).from_select(list(columns), sa.select(*(rows.c[name] for name in columns)))
@@ -154,20 +158,80 @@ async def insert_rows(
         params = {f"v_{name}": [row[name] for row in rows] for name in columns}
         result = await session.execute(_insert_unnested(table, columns, returning), params)
     else:
-        insert = sa.insert(table)
-        if returning:
-            insert = insert.returning(*(table.c[name] for name in returning))
-        result = await session.execute(insert, list(rows))
+        return await _insert_sqlite(session, table, rows, returning)
     return result.all() if returning else []
+
+
+@cache
+def _sqlite_insert(
+    table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect
+) -> tuple[str, str, list[tuple[int, Any]]]:
+    """An INSERT of these columns in SQLite's SQL: the statement up to VALUES, one row's placeholders,
+    and the bind processors of the columns that have one, by position."""
+    quote = dialect.identifier_preparer.quote
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))})"
+    placeholders = f"({', '.join('?' * len(columns))})"
+    processors = [
+        (i, p)
+        for i, name in enumerate(columns)
+        if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    return head, placeholders, processors
+
+
+async def _insert_sqlite(
+    session: DbSession, table: sa.Table, rows: Sequence[dict[str, Any]], returning: tuple[str, ...]
+) -> Sequence[Any]:
+    """`insert_rows` on SQLite, through the driver: SQLAlchemy took two thirds of the time of a story's
+    quote and mention INSERTs building and converting every row's parameters again. The columns'
+    own bind processors convert the values, once for a value that repeats (the story's time).
+    With `returning`, one INSERT of many VALUES (at most 900 parameters each, SQLite's smallest
+    limit being 999), as executemany returns no rows."""
+    dialect = session.get_bind().dialect
+    columns = tuple(rows[0])
+    head, placeholders, processors = _sqlite_insert(table, columns, dialect)
+    values = [[row[name] for name in columns] for row in rows]
+    for i, process in processors:
+        last: Any = object()
+        for row in values:
+            if row[i] is not last:
+                last, converted = row[i], process(row[i])
+            row[i] = converted
+    if not returning:
+        await session.exec_driver_sql(f"{head} VALUES {placeholders}", [tuple(row) for row in values])
+        return []
+    found: list[Any] = []
+    step = max(1, 900 // len(columns))
+    for start in range(0, len(values), step):
+        chunk = values[start : start + step]
+        sql = f"{head} VALUES {', '.join([placeholders] * len(chunk))} RETURNING {', '.join(returning)}"
+        found.extend((await session.exec_driver_sql(sql, [tuple(v for row in chunk for v in row)])).all())
+    return found
+
+
+def _name_rows(names: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
+    return [{"entity_id": entity_id, "norm": key, "first": first_word(key)} for entity_id, key in names]
+
+
+def _agency_rows(article_id: int, published_at: datetime, agency_ids: Sequence[int]) -> list[dict[str, Any]]:
+    return [
+        {"article_id": article_id, "entity_id": e, "position": i, "published_at": published_at}
+        for i, e in enumerate(agency_ids)
+    ]
+
+
+def _mention_rows(
+    article_id: int, published_at: datetime, mentions: dict[tuple[int, MentionRole], int]
+) -> list[dict[str, Any]]:
+    return [
+        {"article_id": article_id, "entity_id": e, "role": role.value, "count": n, "published_at": published_at}
+        for (e, role), n in mentions.items()
+    ]
 
 
 async def insert_entity_names(session: DbSession, names: Sequence[tuple[int, str]]) -> None:
     """Add the lookup keys (entity id, `name_key`) of entities that have none yet."""
-    await insert_rows(
-        session,
-        entity_name_table,
-        [{"entity_id": entity_id, "norm": key, "first": first_word(key)} for entity_id, key in names],
-    )
+    await insert_rows(session, entity_name_table, _name_rows(names))
 
 
 async def write_entity_names(
@@ -252,14 +316,7 @@ async def write_agencies(
     """Replace the article's credited agencies, keeping their order; `replace=False` for a new article (none yet)."""
     if replace:
         await session.execute(sa.delete(article_agency_table).where(article_agency_table.c.article_id == article_id))
-    await insert_rows(
-        session,
-        article_agency_table,
-        [
-            {"article_id": article_id, "entity_id": e, "position": i, "published_at": published_at}
-            for i, e in enumerate(agency_ids)
-        ],
-    )
+    await insert_rows(session, article_agency_table, _agency_rows(article_id, published_at, agency_ids))
 
 
 async def write_mentions(
@@ -282,15 +339,73 @@ async def write_mentions(
             .returning(mention_table.c.entity_id)
         )
         replaced = list(deleted.scalars())
-    await insert_rows(
-        session,
-        mention_table,
-        [
-            {"article_id": article_id, "entity_id": e, "role": role.value, "count": n, "published_at": published_at}
-            for (e, role), n in mentions.items()
-        ],
-    )
+    await insert_rows(session, mention_table, _mention_rows(article_id, published_at, mentions))
     return replaced
+
+
+_NAME_COLUMNS = ("entity_id", "norm", "first")
+_AGENCY_COLUMNS = ("article_id", "entity_id", "position", "published_at")
+_MENTION_COLUMNS = ("article_id", "entity_id", "role", "count", "published_at")
+_QUOTE_COLUMNS = (
+    "article_id",
+    "published_at",
+    "position",
+    "text",
+    "kind",
+    "cue",
+    "speaker_id",
+    "speaker_mention",
+    "speaker_title",
+    "paragraph",
+    "start_offset",
+    "end_offset",
+    "confidence",
+    "method",
+)
+
+
+@cache
+def _insert_new_parts() -> sa.Insert:
+    """The quotes' INSERT ... RETURNING, with the names', agencies' and mentions' INSERTs as data-modifying
+    CTEs before it. They all see the same snapshot, which is all they need: each writes other rows."""
+    names = _insert_unnested(entity_name_table, _NAME_COLUMNS, (), "n").cte("names")
+    agencies = _insert_unnested(article_agency_table, _AGENCY_COLUMNS, (), "a").cte("agencies")
+    mentions = _insert_unnested(mention_table, _MENTION_COLUMNS, (), "m").cte("mentions")
+    return _insert_unnested(quote_table, _QUOTE_COLUMNS, ("id", "position"), "q").add_cte(names, agencies, mentions)
+
+
+async def insert_new_parts(
+    session: DbSession,
+    article_id: int,
+    published_at: datetime,
+    *,
+    names: Sequence[tuple[int, str]],
+    agency_ids: Sequence[int],
+    mentions: dict[tuple[int, MentionRole], int],
+    quotes: Sequence[dict[str, Any]],
+) -> list[int]:
+    """A new article's agencies, mentions and quotes (`quote_values` rows), and the lookup keys (entity
+    id, `name_key`) of the entities it created; returns the quotes' ids in the order given.
+
+    On PostgreSQL in one statement: three round trips fewer a story. Elsewhere as `insert_entity_names`,
+    `write_agencies`, `write_mentions` and `insert_quotes` write them.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        await insert_entity_names(session, names)
+        await write_agencies(session, article_id, published_at, agency_ids, replace=False)
+        await write_mentions(session, article_id, published_at, mentions, replace=False)
+        return await insert_quotes(session, quotes)
+    params: dict[str, Any] = {}
+    for prefix, columns, rows in (
+        ("n", _NAME_COLUMNS, _name_rows(names)),
+        ("a", _AGENCY_COLUMNS, _agency_rows(article_id, published_at, agency_ids)),
+        ("m", _MENTION_COLUMNS, _mention_rows(article_id, published_at, mentions)),
+        ("q", _QUOTE_COLUMNS, quotes),
+    ):
+        params.update({f"{prefix}_{name}": [row[name] for row in rows] for name in columns})
+    inserted: Sequence[Any] = (await session.execute(_insert_new_parts(), params)).all()
+    ids = {position: quote_id for quote_id, position in inserted}
+    return [ids[row["position"]] for row in quotes]
 
 
 async def insert_article(
