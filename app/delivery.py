@@ -147,8 +147,10 @@ class Freshness:
         self._state: State | None = None
         self._until = 0.0
         self._generation = 0
-        # scope -> its newest change and its time, as of change number `_scopes_at`
-        self._scopes: LRUCache[str, tuple[int, datetime | None]] = LRUCache(maxsize=scopes)
+        # scope -> its newest change and its time, as of change number `_scopes_at`; a plain dict,
+        # emptied when full, as a 304 is looked up here and must cost next to nothing
+        self._scopes: dict[str, tuple[int, datetime | None]] = {}
+        self._most = scopes
         self._scopes_at: int | None = None
         # The read under way: requests that find the state stale meanwhile wait for it rather than
         # each reading it too, which at the end of every `ttl` put all of them in the pool's queue.
@@ -190,7 +192,7 @@ class Freshness:
         # A write that finished while this read was under way may not be in it: do not keep it then.
         if generation == self._generation:
             self._state, self._until = state, time.monotonic() + self.ttl
-        if since is None or not state.complete:
+        if since is None or not state.complete or len(self._scopes) >= self._most:
             self._scopes.clear()
         self._scopes.update(state.scopes)
         self._scopes_at = state.seq
@@ -207,6 +209,8 @@ class Freshness:
         self, scopes: tuple[str, ...], read: dict[str, tuple[int, datetime]]
     ) -> list[tuple[int, datetime | None]]:
         newest: list[tuple[int, datetime | None]] = [read.get(scope, (0, None)) for scope in scopes]
+        if len(self._scopes) >= self._most:
+            self._scopes.clear()
         self._scopes.update(zip(scopes, newest, strict=True))
         return newest
 
@@ -273,17 +277,21 @@ _QUOTE_LIST = frozenset(
 
 def scopes_of(request: Request, caller: Caller) -> tuple[str, ...] | None:
     """The scopes an answer is confined to (see `ChangeScope`), or None if any change may alter it."""
-    path = request.url.path
+    path = request.scope["path"]
     if match := _ARTICLE.fullmatch(path):
         return (f"article:{match[1]}",)
     query = request.query_params
     if match := _SECTION.fullmatch(path):
         # A section, or its feed, which takes the article list's parameters.
-        return (f"section:{match[1]}",) if query.keys() <= _ARTICLE_LIST else None
-    if path == "/v1/quotes" and query.keys() <= _QUOTE_LIST and (articles := query.getlist("article")):
+        return (f"section:{match[1]}",) if _ARTICLE_LIST.issuperset(query.keys()) else None
+    if path == "/v1/quotes" and _QUOTE_LIST.issuperset(query.keys()) and (articles := query.getlist("article")):
         return _confined("article", articles, _ARTICLE_ID)
     allowed = _ARTICLE_LIST if path == "/v1/articles" else _QUOTE_LIST if path == "/v1/quotes" else None
-    if allowed is not None and query.keys() <= allowed and (sections := query.getlist("section") or caller.sections):
+    if (
+        allowed is not None
+        and allowed.issuperset(query.keys())
+        and (sections := query.getlist("section") or caller.sections)
+    ):
         return _confined("section", sections, _SLUG)
     return None
 
