@@ -257,7 +257,9 @@ def limiter_storage(settings: Settings) -> Storage:
 
 _ARTICLE = re.compile(r"/v1/articles/([a-z2-7]{16})(?:/versions(?:/[0-9]{1,10})?)?")
 _SECTION = re.compile(r"/v1/sections/([a-z0-9][a-z0-9-]{0,63})(?:/feed\.(?:json|atom))?")
+_ENTITY = re.compile(r"/v1/entities/([1-9][0-9]{0,9})(/quotes|/articles|/feed\.json|/feed\.atom)?")
 _ARTICLE_ID = re.compile(r"[a-z2-7]{16}")
+_ENTITY_ID = re.compile(r"[1-9][0-9]{0,9}")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 # Query parameters whose answers depend only on the stories of the sections or articles asked for
 # (an entity's rename is logged on every story showing it). A parameter added later that is not
@@ -276,7 +278,10 @@ _QUOTE_LIST = frozenset(
 
 
 def scopes_of(request: Request, caller: Caller) -> tuple[str, ...] | None:
-    """The scopes an answer is confined to (see `ChangeScope`), or None if any change may alter it."""
+    """The scopes an answer is confined to (see `ChangeScope`), or None if any change may alter it.
+
+    A list filtered several ways is confined by any one of them: the narrowest is taken (named
+    articles, then entities, then sections)."""
     path = request.scope["path"]
     if match := _ARTICLE.fullmatch(path):
         return (f"article:{match[1]}",)
@@ -284,14 +289,18 @@ def scopes_of(request: Request, caller: Caller) -> tuple[str, ...] | None:
     if match := _SECTION.fullmatch(path):
         # A section, or its feed, which takes the article list's parameters.
         return (f"section:{match[1]}",) if _ARTICLE_LIST.issuperset(query.keys()) else None
-    if path == "/v1/quotes" and _QUOTE_LIST.issuperset(query.keys()) and (articles := query.getlist("article")):
-        return _confined("article", articles, _ARTICLE_ID)
+    if match := _ENTITY.fullmatch(path):
+        # An entity (no parameters), its quotes (the quote list's) or its articles and feed (the article list's).
+        taken = frozenset() if match[2] is None else _QUOTE_LIST if match[2] == "/quotes" else _ARTICLE_LIST
+        return (f"entity:{match[1]}",) if taken.issuperset(query.keys()) else None
     allowed = _ARTICLE_LIST if path == "/v1/articles" else _QUOTE_LIST if path == "/v1/quotes" else None
-    if (
-        allowed is not None
-        and allowed.issuperset(query.keys())
-        and (sections := query.getlist("section") or caller.sections)
-    ):
+    if allowed is None or not allowed.issuperset(query.keys()):
+        return None
+    if articles := query.getlist("article"):
+        return _confined("article", articles, _ARTICLE_ID)
+    if entities := [*query.getlist("entity"), *query.getlist("speaker"), *query.getlist("agency")]:
+        return _confined("entity", entities, _ENTITY_ID)
+    if sections := query.getlist("section") or caller.sections:
         return _confined("section", sections, _SLUG)
     return None
 

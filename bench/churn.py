@@ -4,10 +4,11 @@
 
 A fresh database gets the demo corpus. Then, each round, one story arrives in a
 section picked at random (seeded), and a partner polls every section's list,
-feed and quotes and a sample of articles with the ETag it got last time
-(If-None-Match). Printed: the share of polls answered 304 and SQL statements
-per poll. All in process through the ASGI app (no server, no timing), so the
-figures are the same on a busy machine; run it on two commits to compare them.
+feed and quotes, a sample of articles, and ten people's pages and quotes, with
+the ETag it got last time (If-None-Match). Printed: the share of polls answered
+304 and SQL statements per poll. All in process through the ASGI app (no
+server, no timing), so the figures are the same on a busy machine; run it on
+two commits to compare them.
 """
 
 import argparse
@@ -57,11 +58,14 @@ async def measure(url: str, rounds: int) -> tuple[int, int, int]:
         ):
             sections = [s["slug"] for s in (await partner.get("/v1/sections")).json()["items"]]
             articles = (await partner.get("/v1/articles", params={"limit": _SAMPLE_ARTICLES})).json()["items"]
+            people = (await partner.get("/v1/entities", params={"kind": "person", "limit": 10})).json()["items"]
             urls = [
                 *(f"/v1/articles?section={slug}" for slug in sections),
                 *(f"/v1/sections/{slug}/feed.json" for slug in sections),
                 *(f"/v1/quotes?section={slug}" for slug in sections),
                 *(f"/v1/articles/{article['id']}" for article in articles),
+                *(f"/v1/entities/{person['id']}" for person in people),
+                *(f"/v1/quotes?speaker={person['id']}" for person in people),
             ]
             tags = {url: (await partner.get(url)).headers["etag"] for url in urls}
             templates = read_corpus().articles

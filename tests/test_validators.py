@@ -19,6 +19,15 @@ from tests.test_ingest import send, story
 pytestmark = pytest.mark.asyncio
 
 NO_CACHE = {"Cache-Control": "no-cache"}
+# Another cast than the ingest tests' story: a minister of a fictional health ministry, another agency.
+OTHER: dict[str, Any] = {
+    "paragraphs": [
+        "أعلنت وزارة الصحة في جمهورية سيرال الأربعاء حملة تطعيم جديدة في المدارس.",
+        "وقالت وزيرة الصحة ليلى منصور في مؤتمر صحفي: «سنصل إلى كل مدرسة قبل نهاية الشهر».",
+        "وأضافت منصور أن الحملة ستشمل القرى الجبلية أيضاً.",
+    ],
+    "agencies": ["nordhaven-news"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -124,9 +133,23 @@ async def test_the_same_tag_always_means_the_same_bytes(editor: httpx.AsyncClien
     """Whatever is written, an answer whose tag did not change did not change either."""
     rng = random.Random(11)
     sections = ["politics", "economy", "sports", "football", f"new-{uuid.uuid4().hex[:6]}"]
-    articles = [await new_story(editor, section) for section in sections[:4]]
+    casts: list[dict[str, Any]] = [{}, OTHER]
+    articles = [await new_story(editor, section, **casts[n % 2]) for n, section in enumerate(sections[:4])]
     guids = {article: (await editor.get(f"/v1/articles/{article}")).json()["guid"] for article in articles}
+    shown = [(await editor.get(f"/v1/articles/{article}")).json()["entities"] for article in articles[:2]]
+    entities = sorted({m["entity"]["id"] for mentions in shown for m in mentions})
+    speakers = sorted({m["entity"]["id"] for mentions in shown for m in mentions if m["role"] == "speaker"})
+    agencies = [
+        a["id"] for article in articles[:2] for a in (await editor.get(f"/v1/articles/{article}")).json()["agencies"]
+    ]
     watched = [
+        *(f"/v1/entities/{e}" for e in entities),
+        *(f"/v1/entities/{e}/quotes" for e in speakers),
+        *(f"/v1/entities/{e}/articles?section=economy" for e in entities[:3]),
+        f"/v1/entities/{entities[0]}/feed.json",
+        *(f"/v1/quotes?speaker={e}" for e in speakers),
+        *(f"/v1/articles?entity={e}&expand=entities" for e in entities),
+        *(f"/v1/articles?agency={a}" for a in agencies),
         *(f"/v1/articles?section={s}" for s in sections[:4]),
         "/v1/articles?section=economy&section=football&expand=quotes,entities&status=usable&status=canceled",
         "/v1/articles?section=politics&format=ninjs",
@@ -144,7 +167,7 @@ async def test_the_same_tag_always_means_the_same_bytes(editor: httpx.AsyncClien
         for who, client in (("partner", partner), ("editor", editor)):
             for url in watched:
                 response = await client.get(url, headers=NO_CACHE)
-                assert response.status_code in (200, 404), (url, response.text)
+                assert response.status_code in (200, 308, 404), (url, response.text)
                 seen[(who, url)] = (response.headers.get("etag", ""), response.content)
         return seen
 
@@ -154,13 +177,17 @@ async def test_the_same_tag_always_means_the_same_bytes(editor: httpx.AsyncClien
         action = rng.choice(["create", "create", "update", "move", "correct", "kill", "quote", "entity", "merge"])
         article = rng.choice(articles)
         if action == "create":
-            articles.append(await new_story(editor, rng.choice(sections), headline=f"خبر رقم {step}"))
+            cast = rng.choice(casts)
+            articles.append(await new_story(editor, rng.choice(sections), headline=f"خبر رقم {step}", **cast))
             guids[articles[-1]] = (await editor.get(f"/v1/articles/{articles[-1]}")).json()["guid"]
         elif action in ("update", "move"):
             section = rng.choice(sections) if action == "move" else None
             current = (await editor.get(f"/v1/articles/{article}")).json()
             body = story(
-                guid=guids[article], headline=f"تحديث رقم {step}", section=section or current["section"]["slug"]
+                guid=guids[article],
+                headline=f"تحديث رقم {step}",
+                section=section or current["section"]["slug"],
+                **rng.choice(casts),
             )
             await send(editor, body)
         elif action == "correct":
@@ -175,7 +202,15 @@ async def test_the_same_tag_always_means_the_same_bytes(editor: httpx.AsyncClien
             shown = (await editor.get(f"/v1/articles/{article}")).json().get("entities") or []
             if shown:
                 entity = rng.choice(shown)["entity"]["id"]
-                edit = rng.choice([{"name_en": f"Renamed {step}"}, {"kind": "organization"}, {"title": f"t{step}"}])
+                edit = rng.choice(
+                    [
+                        {"name_en": f"Renamed {step}"},
+                        {"kind": "organization"},
+                        {"title": f"t{step}"},
+                        {"add_aliases": [f"اسم آخر {step}"]},
+                        {"affiliation_id": rng.choice([e for e in entities if e != entity] or [entity])},
+                    ]
+                )
                 await editor.patch(f"/v1/entities/{entity}", json=edit)
         else:
             shown = (await editor.get(f"/v1/articles/{article}")).json().get("entities") or []
@@ -225,3 +260,40 @@ async def test_requests_that_find_the_state_stale_together_share_one_read(write_
     with count_statements(write_app) as statements:
         await asyncio.gather(first, freshness.read(db))
     assert len(statements) == 2
+
+
+async def test_an_entity_is_tagged_by_the_stories_that_show_it(
+    editor: httpx.AsyncClient, partner: httpx.AsyncClient
+) -> None:
+    cast = {
+        "paragraphs": [
+            "افتتحت بلدية الوادي الأخضر الخميس جسراً جديداً فوق النهر.",
+            "وقال رئيس البلدية جميل صباغ في حفل الافتتاح: «سيختصر الجسر الطريق إلى المدرسة نصف ساعة».",
+        ],
+        "agencies": ["meridian-press"],
+    }
+    article = await new_story(editor, "economy", **cast)
+    shown = (await editor.get(f"/v1/articles/{article}")).json()
+    mayor = next(m["entity"]["id"] for m in shown["entities"] if m["role"] == "speaker")
+    urls = [f"/v1/entities/{mayor}", f"/v1/entities/{mayor}/quotes", f"/v1/articles?entity={mayor}"]
+    before = await tags(partner, urls)
+
+    # Another cast: nothing of the mayor's changes.
+    elsewhere = await new_story(editor, "economy", **OTHER)
+    assert await tags(partner, urls) == before
+
+    # An entity of that other story, which the mayor is then said to belong to, is renamed: no story
+    # shows both, but the mayor's page shows its name.
+    agency = (await editor.get(f"/v1/articles/{elsewhere}")).json()["agencies"][0]["id"]
+    assert (await editor.patch(f"/v1/entities/{mayor}", json={"affiliation_id": agency})).status_code == 200
+    before = await tags(partner, urls)
+    assert (await editor.patch(f"/v1/entities/{agency}", json={"name_en": "Nordhaven Wire"})).status_code == 200
+    page = await partner.get(urls[0])
+    assert page.headers["etag"] != before[urls[0]] and page.json()["affiliation"]["name_en"] == "Nordhaven Wire"
+
+    # Its only story is killed: it is in no list any more, and its counts fall to nothing.
+    before = await tags(partner, urls)
+    assert (await editor.delete(f"/v1/articles/{article}")).status_code == 200
+    after = await tags(partner, urls)
+    assert all(after[url] != before[url] for url in urls), (before, after)
+    assert (await partner.get(urls[0])).json()["article_count"] == 0

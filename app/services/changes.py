@@ -17,7 +17,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import DbSession
-from app.models import ChangeAction, ChangeObject, article_table, change_scope_table, change_table, section_table
+from app.models import (
+    ChangeAction,
+    ChangeObject,
+    article_agency_table,
+    article_table,
+    change_scope_table,
+    change_table,
+    entity_table,
+    mention_table,
+    quote_table,
+    section_table,
+)
 from app.services.common import section_ids
 
 c = change_table
@@ -36,6 +47,9 @@ class Event:
     detail: dict[str, Any] = field(default_factory=dict)
     # The section an article moved out of: its lists changed too (not logged, only scoped).
     left_section_id: int | None = None
+    # The entities the article showed before the change (see `shown_entities`): their pages and
+    # lists changed too, those it shows afterwards are found when the change is logged.
+    shown_before: frozenset[int] = frozenset()
 
     @property
     def article(self) -> str | None:
@@ -79,7 +93,34 @@ async def record(session: DbSession, events: Sequence[Event], *, now: datetime) 
     await _touch(session, dialect, events, now)
 
 
+def _shown(articles: Any) -> list[sa.Select[Any]]:
+    """The entities the articles show: in their mentions (speakers among them), quotes and credits."""
+    return [
+        sa.select(mention_table.c.entity_id).where(mention_table.c.article_id.in_(articles)),
+        sa.select(quote_table.c.speaker_id).where(quote_table.c.article_id.in_(articles)),
+        sa.select(article_agency_table.c.entity_id).where(article_agency_table.c.article_id.in_(articles)),
+    ]
+
+
+_SHOWN = sa.union(*_shown([sa.bindparam("article_id")]))
+
+
+async def shown_entities(session: DbSession, article_id: int) -> frozenset[int]:
+    """What an article shows now, for a writer to pass as `Event.shown_before` before it changes it."""
+    return frozenset(i for i in (await session.execute(_SHOWN, {"article_id": article_id})).scalars() if i)
+
+
 _own = section_table.alias("own")
+_touched_articles = sa.select(article_table.c.id).where(
+    article_table.c.public_id.in_(sa.bindparam("articles", expanding=True))
+)
+_entities: sa.BindParameter[int] = sa.bindparam("entities", expanding=True)
+# An entity's page embeds the name of the entity it belongs to.
+_touched_entities = sa.union(
+    *_shown(_touched_articles),
+    sa.select(entity_table.c.id).where(entity_table.c.id.in_(_entities)),
+    sa.select(entity_table.c.id).where(entity_table.c.affiliation_id.in_(sa.bindparam("edited", expanding=True))),
+).subquery("shown")
 _touched = sa.union(
     sa.select((sa.literal_column("'article:'", sa.String) + article_table.c.public_id).label("scope")).where(
         article_table.c.public_id.in_(sa.bindparam("articles", expanding=True))
@@ -88,6 +129,9 @@ _touched = sa.union(
     sa.select((sa.literal_column("'section:'", sa.String) + section_table.c.slug).label("scope"))
     .join(_own, sa.or_(section_table.c.id == _own.c.id, section_table.c.id == _own.c.parent_id))
     .where(_own.c.id.in_(sa.bindparam("sections", expanding=True))),
+    sa.select(
+        (sa.literal_column("'entity:'", sa.String) + sa.cast(_touched_entities.c[0], sa.String)).label("scope")
+    ).where(_touched_entities.c[0].is_not(None)),
 ).subquery("touched")
 # Every scope gets the newest change number, which is this transaction's: writers log one at a time.
 # (WHERE true: SQLite could otherwise read the ON of ON CONFLICT as a join's.)
@@ -106,8 +150,14 @@ async def _touch(session: DbSession, dialect: str, events: Sequence[Event], now:
     """Move the scopes the events fall in to the newest change (see `ChangeScope`), in one statement."""
     articles = sorted({article for e in events if (article := e.article) is not None})
     sections = sorted({i for e in events for i in (e.section_id, e.left_section_id) if i is not None})
-    if articles or sections:
-        await session.execute(_TOUCH[dialect], {"articles": articles, "sections": sections, "at": now})
+    changed = {int(e.object_id) for e in events if e.object is ChangeObject.entity}
+    edited = sorted(
+        int(e.object_id) for e in events if e.object is ChangeObject.entity and e.action is not ChangeAction.created
+    )
+    entities = sorted(changed.union(*(e.shown_before for e in events)))
+    if articles or sections or entities:
+        params = {"articles": articles, "sections": sections, "entities": entities, "edited": edited, "at": now}
+        await session.execute(_TOUCH[dialect], params)
 
 
 @dataclass(frozen=True)

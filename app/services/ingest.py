@@ -42,7 +42,7 @@ from app.pipeline.analyse import extract_report, find_mentions, name_key, story_
 from app.pipeline.extract import ExtractedQuote, KnownEntity, Speaker, extract_quotes
 from app.pipeline.normalize import normalize, slugify
 from app.services import counters, search
-from app.services.changes import Event, record
+from app.services.changes import Event, record, shown_entities
 from app.services.store import (
     QuoteRow,
     add_version,
@@ -510,7 +510,8 @@ async def save_story(
             )
             await add_version(session, inserted.id, 1, ChangeKind.created, [], content, digest, now)
             public_id = public_id_for(story.guid)
-            await _log(session, created, public_id, ChangeAction.created, 1, section_id, now, deferred)
+            event = Event(ChangeObject.article, public_id, ChangeAction.created, 1, section_id)
+            await _log(session, created, event, now, deferred)
             return SaveResult("created", public_id, 1)
     assert current is not None
     if current.status == ArticleStatus.canceled.value:
@@ -533,6 +534,7 @@ async def save_story(
         sa.update(a).where(a.c.id == sa.bindparam("article_id")),
         {"article_id": current.id, "version": version, **article_values(story, section_id=section_id, digest=digest)},
     )
+    shown_before = await shown_entities(session, current.id)
     existing = (await session.execute(sa.select(q).where(q.c.article_id == current.id).order_by(q.c.id))).all()
     created = await _write_parts(
         session,
@@ -546,26 +548,24 @@ async def save_story(
     )
     kind = change or ChangeKind.updated
     await add_version(session, current.id, version, kind, changed, content, digest, now)
-    moved_from = current.section_id if current.section_id != section_id else None
-    await _log(
-        session, created, current.public_id, ChangeAction(kind.value), version, section_id, now, deferred, moved_from
+    event = Event(
+        ChangeObject.article,
+        current.public_id,
+        ChangeAction(kind.value),
+        version,
+        section_id,
+        left_section_id=current.section_id if current.section_id != section_id else None,
+        shown_before=shown_before,
     )
+    await _log(session, created, event, now, deferred)
     return SaveResult(kind.value, current.public_id, version)
 
 
 async def _log(
-    session: DbSession,
-    new_entities: Sequence[int],
-    public_id: str,
-    action: ChangeAction,
-    version: int,
-    section_id: int,
-    now: datetime,
-    deferred: Deferred | None,
-    moved_from: int | None = None,
+    session: DbSession, new_entities: Sequence[int], article: Event, now: datetime, deferred: Deferred | None
 ) -> None:
     events = [Event(ChangeObject.entity, str(entity_id), ChangeAction.created) for entity_id in new_entities]
-    events.append(Event(ChangeObject.article, public_id, action, version, section_id, left_section_id=moved_from))
+    events.append(article)
     if deferred is None:
         await record(session, events, now=now)
     else:
@@ -730,8 +730,14 @@ async def kill_story(session: DbSession, public_id: str, *, now: datetime) -> Sa
     deleted = (
         await session.execute(sa.delete(q).where(q.c.article_id == row.id).returning(q.c.id, q.c.speaker_id))
     ).all()
-    mentioned = await session.execute(
-        sa.delete(mention_table).where(mention_table.c.article_id == row.id).returning(mention_table.c.entity_id)
+    mentioned = list(
+        (
+            await session.execute(
+                sa.delete(mention_table)
+                .where(mention_table.c.article_id == row.id)
+                .returning(mention_table.c.entity_id)
+            )
+        ).scalars()
     )
     await search.unindex_article(session, row.id, [quote.id for quote in deleted])
     tally = counters.Tally()
@@ -740,13 +746,13 @@ async def kill_story(session: DbSession, public_id: str, *, now: datetime) -> Sa
         status=row.status,
         section_id=row.section_id,
         speakers=[quote.speaker_id for quote in deleted],
-        mentioned=mentioned.scalars(),
+        mentioned=mentioned,
     )
     await counters.apply(session, tally)
     await add_version(session, row.id, version, ChangeKind.killed, ["status"], content, digest, now)
-    await record(
-        session, [Event(ChangeObject.article, public_id, ChangeAction.killed, version, row.section_id)], now=now
-    )
+    shown = frozenset(mentioned).union(quote.speaker_id for quote in deleted if quote.speaker_id is not None)
+    killed = Event(ChangeObject.article, public_id, ChangeAction.killed, version, row.section_id, shown_before=shown)
+    await record(session, [killed], now=now)
     return SaveResult(ChangeKind.killed.value, public_id, version)
 
 

@@ -288,6 +288,8 @@ async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch, *,
         ChangeAction.corrected,
         section_id=row.section_id,
         detail={"article": row.public_id},
+        # The speaker it had no longer has it: its lists changed too.
+        shown_before=frozenset([row.speaker_id]) if row.speaker_id is not None else frozenset(),
     )
     await record(session, [event], now=now)
     return await get_quote(session, quote_id)
