@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.db import transaction
@@ -31,6 +29,7 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.models import ArticleCreate, Scope, utcnow
 from app.services.keys import create_key
+from bench import scratch_postgres
 
 _SAMPLE_ARTICLES = 40
 
@@ -112,16 +111,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         report("sqlite", asyncio.run(measure(f"sqlite:///{Path(folder) / 'churn.db'}", args.rounds)))
     if args.postgres:
-        server = make_url(args.postgres)
-        name = f"wire_churn_{uuid.uuid4().hex[:8]}"
-        conninfo = server.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            report("postgresql", asyncio.run(measure(server.set(database=name).render_as_string(False), args.rounds)))
-        finally:
-            with psycopg.connect(conninfo, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_postgres(args.postgres) as url:
+            report("postgresql", asyncio.run(measure(url, args.rounds)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """End-to-end ingest throughput: parse, extract, resolve, store, as `python -m app ingest` does it.
 
-    python bench/ingest.py [--stories 300] [--postgres postgresql://user@host/db]
+    python -m bench.ingest [--stories 300] [--postgres postgresql://user@host/db]
 
 Stories of ~800 words are built from the demo corpus paragraphs (fictional), each
 with a new guid, and sent through the same path as `python -m app ingest`, into a
@@ -12,13 +12,10 @@ import argparse
 import asyncio
 import tempfile
 import time
-import uuid
 from itertools import cycle
 from pathlib import Path
 
 import orjson
-import psycopg
-from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.db import Database
@@ -27,6 +24,7 @@ from app.migrate import upgrade
 from app.models import ArticleCreate
 from app.pipeline.read import JSON
 from app.services.batch import Document, ingest_documents
+from bench import scratch_postgres
 
 
 def stories(count: int, words: int = 800) -> list[Document]:
@@ -74,18 +72,9 @@ def main() -> None:
         rate = asyncio.run(measure(f"sqlite:///{Path(folder) / 'bench.db'}", documents))
         print(f"sqlite      {rate:7.1f} stories/s ({args.stories} stories of ~800 words)")
     if args.postgres:
-        server = make_url(args.postgres)
-        name = f"wire_bench_{uuid.uuid4().hex[:8]}"
-        conninfo = server.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = server.set(database=name).render_as_string(hide_password=False)
+        with scratch_postgres(args.postgres) as url:
             rate = asyncio.run(measure(url, documents))
             print(f"postgresql  {rate:7.1f} stories/s ({args.stories} stories of ~800 words)")
-        finally:
-            with psycopg.connect(conninfo, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

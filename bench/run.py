@@ -23,16 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from app.db import create_sync_engine
+from bench import scratch_postgres
 from bench.corpus import load, most_quoted_speaker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -305,19 +304,10 @@ def main() -> None:
         results, rss = measure(url, runs=runs, seconds=seconds, connections=args.connections)
         report(f"SQLite, {articles} stories, 2 workers, {args.connections} connections", base, results, rss)
     if args.postgres:
-        server = make_url(args.postgres)
-        name = f"wire_bench_{uuid.uuid4().hex[:8]}"
-        conninfo = server.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = server.set(database=name).render_as_string(hide_password=False)
+        with scratch_postgres(args.postgres) as url:
             print("postgresql corpus:", load(url, articles=articles, entities=entities))
             results, rss = measure(url, runs=runs, seconds=seconds, connections=args.connections)
             report(f"PostgreSQL, {articles} stories, 2 workers, {args.connections} connections", base, results, rss)
-        finally:
-            with psycopg.connect(conninfo, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Search latency on a large generated corpus: p50 and p99 per typical query, on SQLite and PostgreSQL.
 
-    python bench/search.py [--articles 100000] [--postgres postgresql://user@host/db] [--requests 200]
+    python -m bench.search [--articles 100000] [--postgres postgresql://user@host/db] [--requests 200]
 
 Loads bench/corpus.py's corpus (unless --reuse), then sends each query through the
 application in-process, one request at a time, and prints milliseconds.
@@ -10,14 +10,12 @@ import argparse
 import asyncio
 import statistics
 import time
-import uuid
 
 import httpx
-import psycopg
-from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.main import create_app
+from bench import scratch_postgres
 from bench.corpus import load
 
 QUERIES = [
@@ -72,18 +70,9 @@ def main() -> None:
         print("sqlite corpus:", load(args.sqlite, articles=args.articles, entities=args.entities))
     report(f"SQLite, {args.articles} stories", asyncio.run(measure(args.sqlite, args.requests)))
     if args.postgres:
-        server = make_url(args.postgres)
-        name = f"wire_bench_{uuid.uuid4().hex[:8]}"
-        conninfo = server.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = server.set(database=name).render_as_string(hide_password=False)
+        with scratch_postgres(args.postgres) as url:
             print("postgresql corpus:", load(url, articles=args.articles, entities=args.entities))
             report(f"PostgreSQL, {args.articles} stories", asyncio.run(measure(url, args.requests)))
-        finally:
-            with psycopg.connect(conninfo, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
