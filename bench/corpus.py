@@ -116,7 +116,11 @@ def load(url: str, *, articles: int, entities: int, seed: int = 2026) -> dict[st
         total = cumulative[-1]
         quote_index = {q.text: index_text(q.text) for story in stories for q in story.quotes}
         quote_id = 0
-        article_rows, quote_rows, mention_rows, search_articles, search_quotes = [], [], [], [], []
+        article_rows: list[dict[str, Any]] = []
+        quote_rows: list[dict[str, Any]] = []
+        mention_rows: list[dict[str, Any]] = []
+        search_articles: list[dict[str, Any]] = []
+        search_quotes: list[dict[str, Any]] = []
 
         def flush() -> None:
             if article_rows:

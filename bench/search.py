@@ -18,7 +18,7 @@ from app.main import create_app
 from bench import scratch_postgres
 from bench.corpus import load
 
-QUERIES = [
+QUERIES: list[tuple[str, str, dict[str, str | int]]] = [
     ("one Arabic word", "/v1/articles", {"q": "الموازنة"}),
     ("two words + section", "/v1/articles", {"q": "وزيرة المالية", "section": "economy"}),
     ("phrase", "/v1/articles", {"q": '"مدينة الريح"'}),
