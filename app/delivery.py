@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import errors
 from app.config import Settings
 from app.db import Database, transaction
-from app.models import utcnow
+from app.models import ARTICLE_ID_PATTERN, SLUG_PATTERN, utcnow
 from app.services.changes import State, current_state, scope_states
 from app.services.keys import KeyInfo, add_usage, authenticate
 
@@ -255,12 +255,12 @@ def limiter_storage(settings: Settings) -> Storage:
     return MemoryStorage()
 
 
-_ARTICLE = re.compile(r"/v1/articles/([a-z2-7]{16})(?:/versions(?:/[0-9]{1,10})?)?")
-_SECTION = re.compile(r"/v1/sections/([a-z0-9][a-z0-9-]{0,63})(?:/feed\.(?:json|atom))?")
+_ARTICLE = re.compile(rf"/v1/articles/({ARTICLE_ID_PATTERN})(?:/versions(?:/[0-9]{{1,10}})?)?")
+_SECTION = re.compile(rf"/v1/sections/({SLUG_PATTERN})(?:/feed\.(?:json|atom))?")
 _ENTITY = re.compile(r"/v1/entities/([1-9][0-9]{0,9})(/quotes|/articles|/feed\.json|/feed\.atom)?")
-_ARTICLE_ID = re.compile(r"[a-z2-7]{16}")
+_ARTICLE_ID = re.compile(ARTICLE_ID_PATTERN)
 _ENTITY_ID = re.compile(r"[1-9][0-9]{0,9}")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_SLUG = re.compile(SLUG_PATTERN)
 # Query parameters whose answers depend only on the stories of the sections or articles asked for
 # (an entity's rename is logged on every story showing it). A parameter added later that is not
 # listed here makes its answers depend on any change: safe until it is known to be confined.

@@ -65,6 +65,12 @@ def _no_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(_no_nul)]
 
 
+# What a public article id (see `public_id_for`) and a section slug look like, for the routes that
+# validate them and the gate that tells which section or article a request is confined to.
+ARTICLE_ID_PATTERN = r"[a-z2-7]{16}"
+SLUG_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}"
+
+
 def public_id_for(guid: str) -> str:
     """A short, stable, opaque article id derived from the wire guid."""
     digest = hashlib.sha256(guid.encode()).digest()[:10]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, Valid
 from app.db import DbSession
 from app.delivery import caller_of, etag_seq
 from app.errors import PreconditionFailed
-from app.models import ArticleStatus, ChangeObject, QuoteKind
+from app.models import ARTICLE_ID_PATTERN, SLUG_PATTERN, ArticleStatus, ChangeObject, QuoteKind
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Sort
 from app.pipeline.read import JSON, NINJS, TEXT
 from app.services.changes import changed_since
@@ -26,9 +26,9 @@ from app.services.search import Search, parse_query
 # Ids are 32-bit on PostgreSQL: anything larger cannot exist and must not reach the driver.
 MAX_ID = 2**31 - 1
 EntityId = Annotated[int, Field(ge=1, le=MAX_ID)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+Slug = Annotated[str, StringConstraints(pattern=f"^{SLUG_PATTERN}$")]
 Language = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$")]
-ArticleId = Annotated[str, StringConstraints(pattern=r"^[a-z2-7]{16}$")]
+ArticleId = Annotated[str, StringConstraints(pattern=f"^{ARTICLE_ID_PATTERN}$")]
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_SCHEMA = WithJsonSchema(
