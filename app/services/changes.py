@@ -111,9 +111,8 @@ async def shown_entities(session: DbSession, article_id: int) -> frozenset[int]:
 
 
 _own = section_table.alias("own")
-_touched_articles = sa.select(article_table.c.id).where(
-    article_table.c.public_id.in_(sa.bindparam("articles", expanding=True))
-)
+_named_articles = article_table.c.public_id.in_(sa.bindparam("articles", expanding=True))
+_touched_articles = sa.select(article_table.c.id).where(_named_articles)
 _entities: sa.BindParameter[int] = sa.bindparam("entities", expanding=True)
 # An entity's page embeds the name of the entity it belongs to.
 _touched_entities = sa.union(
@@ -123,7 +122,7 @@ _touched_entities = sa.union(
 ).subquery("shown")
 _touched = sa.union(
     sa.select((sa.literal_column("'article:'", sa.String) + article_table.c.public_id).label("scope")).where(
-        article_table.c.public_id.in_(sa.bindparam("articles", expanding=True))
+        _named_articles
     ),
     # A section's lists include its children's stories.
     sa.select((sa.literal_column("'section:'", sa.String) + section_table.c.slug).label("scope"))
@@ -186,7 +185,8 @@ _state = (
     .scalar_subquery()
     .label("lifted"),
 )
-_SCOPES = sa.select(cs.c.scope, cs.c.seq, cs.c.at).where(cs.c.scope.in_(sa.bindparam("scopes", expanding=True)))
+_ASKED = cs.c.scope.in_(sa.bindparam("scopes", expanding=True))
+_SCOPES = sa.select(cs.c.scope, cs.c.seq, cs.c.at).where(_ASKED)
 
 
 @functools.cache
@@ -199,11 +199,7 @@ def _state_statement(asked: bool, since: bool) -> sa.Executable:
         return sa.select(*_state)
     parts = [sa.select(sa.literal_column("'state'").label("part"), sa.null().label("scope"), *_state)]
     if asked:
-        parts.append(
-            sa.select(sa.literal_column("'asked'"), cs.c.scope, cs.c.seq, cs.c.at, sa.null()).where(
-                cs.c.scope.in_(sa.bindparam("scopes", expanding=True))
-            )
-        )
+        parts.append(sa.select(sa.literal_column("'asked'"), *_SCOPES.selected_columns, sa.null()).where(_ASKED))
     if since:
         changed = (
             sa.select(cs.c.scope, cs.c.seq, cs.c.at)
