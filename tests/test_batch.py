@@ -1,6 +1,6 @@
 """Batch ingest: several stories to a transaction, each stored whole or not at all, reported as if alone."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -52,6 +52,22 @@ def logged(database: Database, guids: Sequence[str]) -> list[tuple[str, str]]:
     return [(row.guid, row.action) for row in rows]
 
 
+def fail_once_written(
+    monkeypatch: pytest.MonkeyPatch, headline: str, then: Callable[[], object] = lambda: None
+) -> None:
+    """The story with this headline fails once all its rows are written (its version is the last of
+    them); `then` runs just before."""
+    add_version = store.add_version
+
+    async def failing(session: Any, article_id: int, *args: Any) -> None:
+        await add_version(session, article_id, *args)
+        if args[3]["headline"] == headline:
+            then()
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("app.services.ingest.add_version", failing)
+
+
 @pytest.fixture(autouse=True)
 def one_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test batch fits in one transaction, however slow the machine."""
@@ -66,15 +82,9 @@ async def test_a_story_failing_late_leaves_nothing_and_the_others_commit_togethe
     three = story(guid="urn:test:batch:3", headline="القصة الثالثة في الدفعة")
     guids = [one["guid"], bad["guid"], three["guid"]]
     seen_while_writing: list[list[str]] = []
-    add_version = store.add_version
-
-    async def failing(session: Any, article_id: int, *args: Any) -> None:
-        await add_version(session, article_id, *args)  # the story's rows are all written by now
-        if args[3]["headline"] == bad["headline"]:
-            seen_while_writing.append(guids_stored(write_database, guids))
-            raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr("app.services.ingest.add_version", failing)
+    fail_once_written(
+        monkeypatch, bad["headline"], lambda: seen_while_writing.append(guids_stored(write_database, guids))
+    )
     items: list[batch.Item] = [document(one), ("broken.json", "cannot read: gone"), document(bad), document(three)]
     report = await ingest_documents(write_app.state.db, items, timezone="UTC")
 
@@ -164,14 +174,7 @@ async def test_a_failing_story_adds_nothing_to_what_the_batch_writes_last(
     one = story(guid="urn:test:batch:late:1", paragraphs=speech(2, "سليم القاسمي"))
     bad = story(guid="urn:test:batch:late:2", headline="قصة تفشل بعد كل صفوفها", paragraphs=speech(3, "سليم القاسمي"))
     fewer = {**one, "headline": "القصة الأولى بعد تعديلها", "paragraphs": speech(1, "سليم القاسمي")}
-    add_version = store.add_version
-
-    async def failing(session: Any, article_id: int, *args: Any) -> None:
-        await add_version(session, article_id, *args)
-        if args[3]["headline"] == bad["headline"]:
-            raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr("app.services.ingest.add_version", failing)
+    fail_once_written(monkeypatch, bad["headline"])
     report = await ingest_documents(write_app.state.db, [document(one), document(bad), document(fewer)], timezone="UTC")
 
     assert report.counts == {"created": 1, "updated": 1, "unchanged": 0, "failed": 1}
@@ -198,14 +201,7 @@ async def test_a_section_made_by_a_failing_story_is_made_again_by_the_next(
     bad = story(guid="urn:test:batch:section:1", headline="قصة تفشل وقسمها جديد", section=label)
     good = story(guid="urn:test:batch:section:2", headline="قصة تنجح في القسم نفسه", section=label)
     again = story(guid="urn:test:batch:section:3", headline="قصة ثالثة في القسم نفسه", section=label)
-    add_version = store.add_version
-
-    async def failing(session: Any, article_id: int, *args: Any) -> None:
-        await add_version(session, article_id, *args)
-        if args[3]["headline"] == bad["headline"]:
-            raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr("app.services.ingest.add_version", failing)
+    fail_once_written(monkeypatch, bad["headline"])
     items = [document(bad), document(good), document(again)]
     report = await ingest_documents(write_app.state.db, items, timezone="UTC")
 
