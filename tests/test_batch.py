@@ -241,3 +241,37 @@ async def test_rows_written_in_bulk_store_their_values_as_the_article_does(
             ).bindparams(guid=body["guid"]),
         )
         assert [row[0] for row in raw] == ["2026-11-25 06:30:00.000000"]
+
+
+async def test_a_speaker_made_by_one_story_is_found_by_the_next_unless_that_story_failed(
+    write_app: FastAPI, write_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch's catalogue is kept in memory: the entities its stories create are found by the stories
+    after them (not made twice, as `name-2`), except those of a story that failed, which are made again."""
+    first = story(guid="urn:test:batch:speaker:1", headline="أول ظهور للمتحدث", paragraphs=speech(2, "صفوان الدباغ"))
+    second = story(guid="urn:test:batch:speaker:2", headline="ظهور ثان للمتحدث", paragraphs=speech(2, "صفوان الدباغ"))
+    failing = story(guid="urn:test:batch:speaker:3", headline="متحدث قصته تفشل", paragraphs=speech(2, "نادر الطحان"))
+    after = story(guid="urn:test:batch:speaker:4", headline="المتحدث بعد الفشل", paragraphs=speech(2, "نادر الطحان"))
+    fail_once_written(monkeypatch, failing["headline"])
+    report = await ingest_documents(
+        write_app.state.db, [document(s) for s in (first, second, failing, after)], timezone="UTC"
+    )
+
+    assert report.counts == {"created": 3, "updated": 0, "unchanged": 0, "failed": 1}
+    e, q, a = entity_table, quote_table, article_table
+    speakers = stored(
+        write_database,
+        sa.select(a.c.guid, e.c.slug, e.c.name_ar)
+        .join(q, q.c.article_id == a.c.id)
+        .join(e, e.c.id == q.c.speaker_id)
+        .where(a.c.guid.in_([first["guid"], second["guid"], after["guid"]]))
+        .distinct(),
+    )
+    assert sorted((row.guid, row.name_ar) for row in speakers) == [
+        (first["guid"], "صفوان الدباغ"),
+        (second["guid"], "صفوان الدباغ"),
+        (after["guid"], "نادر الطحان"),
+    ]
+    assert len({row.slug for row in speakers}) == 2
+    made = stored(write_database, sa.select(e.c.slug).where(e.c.name_ar.in_(["صفوان الدباغ", "نادر الطحان"])))
+    assert len(made) == 2

@@ -1,11 +1,19 @@
 """Which catalogue entities a story loads: those it can name, not everyone sharing a first name."""
 
+from collections.abc import Sequence
+
 import pytest
 from fastapi import FastAPI
 
-from app.models import EntityKind
-from app.services.ingest import _tokens, load_catalogue
-from app.services.store import create_entity
+from app.db import DbSession
+from app.demo.load import read_corpus
+from app.models import ChangeAction, ChangeObject, EntityKind, EntityPatch, utcnow
+from app.services import changes
+from app.services.catalogue import Catalogue, Entry, Memory, include_names, load_catalogue
+from app.services.changes import Event
+from app.services.entities import merge_entities, update_entity
+from app.services.ingest import _tokens, resolve_entity
+from app.services.store import create_entity, insert_entity_names
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,5 +45,82 @@ async def test_a_story_loads_the_entities_all_of_whose_words_it_holds(write_app:
             loaded = {label for label, entity_id in named.items() if entity_id in catalogue.kinds}
             assert loaded == {"whole", "by alias", "scattered words"}
             assert catalogue.ids["port board"] == named["by alias"]
+        finally:
+            await session.rollback()
+
+
+def _seen(catalogue: Catalogue) -> tuple[object, ...]:
+    """Everything a story's catalogue holds, in its order (the first entity with a key owns it)."""
+    return (catalogue.known, catalogue.ids, catalogue.kinds, catalogue.slugs, catalogue.names)
+
+
+async def _both(
+    session: DbSession,
+    memory: Memory,
+    text: str,
+    slugs: Sequence[str] = (),
+    created: Sequence[Entry] = (),
+    speakers: Sequence[str] = (),
+) -> tuple[Catalogue, Catalogue]:
+    """The catalogue of a text from the statement and from memory, each with the speakers' names included."""
+    words = _tokens([text])
+    stated = await load_catalogue(session, words, slugs)
+    await include_names(session, stated, speakers)
+    remembered = memory.catalogue(words, slugs, created)
+    memory.include(remembered, speakers, created)
+    return stated, remembered
+
+
+async def test_the_catalogue_in_memory_finds_what_the_statement_finds(write_app: FastAPI) -> None:
+    """Over every demo story (and its agencies, as slugs), then after entities are created, edited and merged."""
+    now = utcnow()
+    texts = [("\n".join([a.headline, *a.paragraphs]), a.agencies) for a in read_corpus().articles]
+    async with write_app.state.db.session() as session:
+        try:
+            memory = Memory()
+            await memory.refresh(session)
+            checked = 0
+            for text, agencies in texts:
+                stated, remembered = await _both(session, memory, text, agencies, speakers=text.split()[-3:])
+                assert _seen(remembered) == _seen(stated)
+                checked += len(stated.known)
+            assert checked > 100  # the demo catalogue is really there
+
+            # Entities created, then edited and merged, each change logged as the services log them.
+            new = await create_entity(
+                session, slug="t-mem-new", kind=EntityKind.person, name_ar="نادر الصيرفي", name_en="Nader Sayrafi"
+            )
+            twin = await create_entity(
+                session, slug="t-mem-twin", kind=EntityKind.person, name_ar="نادر الصيرفي الابن", name_en=None
+            )
+            await changes.record(
+                session, [Event(ChangeObject.entity, str(i), ChangeAction.created) for i in (new, twin)], now=now
+            )
+            text = "قال نادر الصيرفي الابن لـ Sayrafi the Elder إن المدير الصيرفي باق، بحسب نادر الصيرفي"
+            assert new not in memory.catalogue(_tokens([text])).kinds  # not read again yet
+            await memory.refresh(session)
+            stated, remembered = await _both(session, memory, text)
+            assert _seen(remembered) == _seen(stated)
+            assert {new, twin} <= remembered.kinds.keys()
+            await update_entity(session, new, EntityPatch(add_aliases=["Sayrafi the Elder"], title="مدير"), now=now)
+            await merge_entities(session, new, twin, now=now)
+            await memory.refresh(session)
+            stated, remembered = await _both(session, memory, text)
+            assert _seen(remembered) == _seen(stated)
+            assert new in remembered.kinds and twin not in remembered.kinds  # merged: its names are the survivor's
+            assert remembered.ids["sayrafi the elder"] == new
+            stated, remembered = await _both(session, memory, "خبر بلا أسماء", speakers=["Nader Sayrafi"])
+            assert _seen(remembered) == _seen(stated)
+            assert list(remembered.kinds) == [new]
+
+            # An entity this transaction created and has not committed: the memory is told of it.
+            catalogue = await load_catalogue(session, _tokens(["رجل جديد"]))
+            await resolve_entity(session, catalogue, "وجيه التوتنجي", EntityKind.person, title="سفير")
+            await insert_entity_names(session, catalogue.created_names)  # as the story writing it does
+            made = catalogue.created
+            for text, speakers in (("وصل السفير وجيه التوتنجي اليوم", []), ("وصل السفير اليوم", ["وجيه التوتنجي"])):
+                stated, remembered = await _both(session, memory, text, created=made, speakers=speakers)
+                assert _seen(remembered) == _seen(stated)
+                assert made[0].id in remembered.kinds
         finally:
             await session.rollback()

@@ -17,6 +17,7 @@ from app.db import Database, DbSession, TransactionLost, batch_transaction, save
 from app.errors import AppError
 from app.models import utcnow
 from app.pipeline.read import JSON, NINJS, TEXT, read_story
+from app.services.catalogue import Memory
 from app.services.changes import record
 from app.services.ingest import Deferred, save_story, write_deferred
 
@@ -128,8 +129,9 @@ async def _save_alone(db: Database, item: Item, zone: ZoneInfo) -> _Outcome:
     return _Outcome(item.source, result.status)
 
 
-async def _next_batch(db: Database, items: Iterator[Item], zone: ZoneInfo) -> list[_Outcome]:
-    """Take stories from `items` into one transaction until it is full, and commit it.
+async def _next_batch(db: Database, items: Iterator[Item], zone: ZoneInfo, memory: Memory) -> list[_Outcome]:
+    """Take stories from `items` into one transaction until it is full, and commit it; their entities
+    are looked up in `memory`, brought up to date first.
 
     If the transaction itself fails (a lost connection, a failed commit), nothing of it was kept:
     its stories are written again one per transaction, and reported as they then fare.
@@ -138,7 +140,8 @@ async def _next_batch(db: Database, items: Iterator[Item], zone: ZoneInfo) -> li
     outcomes: list[_Outcome] = []
     try:
         async with batch_transaction(db) as session:
-            deferred = Deferred()
+            await memory.refresh(session)
+            deferred = Deferred(memory=memory)
             deadline = time.monotonic() + BATCH_SECONDS
             for item in items:
                 taken.append(item)
@@ -163,9 +166,10 @@ async def ingest_documents(
     """Store every story of `items`; each one is stored whole or not at all, and reported in order."""
     report = BatchReport()
     zone = ZoneInfo(timezone)
+    memory = Memory()
     remaining = iter(items)
     for first in remaining:  # each batch then takes what it can of the rest
-        for outcome in await _next_batch(db, chain([first], remaining), zone):
+        for outcome in await _next_batch(db, chain([first], remaining), zone, memory):
             report.counts[outcome.status] = report.counts.get(outcome.status, 0) + 1
             if outcome.status == "failed":
                 report.failures.append((outcome.source, outcome.reason))

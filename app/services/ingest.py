@@ -6,14 +6,13 @@ flush: the caller's transaction commits.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -31,17 +30,16 @@ from app.models import (
     QuoteKind,
     article_table,
     article_version_table,
-    entity_name_table,
-    entity_table,
     mention_table,
     public_id_for,
     quote_table,
     section_table,
 )
-from app.pipeline.analyse import extract_report, find_mentions, name_key, story_words, tokens
-from app.pipeline.extract import ExtractedQuote, KnownEntity, Speaker, extract_quotes
+from app.pipeline.analyse import extract_report, find_mentions, name_key, tokens
+from app.pipeline.extract import ExtractedQuote, Speaker, extract_quotes
 from app.pipeline.normalize import normalize, slugify
 from app.services import counters, search
+from app.services.catalogue import Catalogue, Entry, Memory, include_names, load_catalogue
 from app.services.changes import Event, record, shown_entities
 from app.services.store import (
     QuoteRow,
@@ -60,8 +58,6 @@ from app.services.store import (
 
 a = article_table
 q = quote_table
-# A name's lookup keys arrive joined into one string per entity; keys are words and spaces only.
-_KEY_SEPARATOR = "\x1f"
 
 
 class StoryKilled(AppError):
@@ -95,157 +91,30 @@ class Deferred:
     # are few and change rarely; a story that fails takes its labels with it (it may have created
     # the section), and a label not found here is looked up afresh.
     sections: dict[str, int] = field(default_factory=dict)
+    # The catalogue in memory, current with the batch's transaction, if the batch keeps one; with the
+    # entities created by the batch's earlier stories (`earlier`, which the memory learns of only once
+    # they are committed) and by this one (`created`). A story that fails takes its entities with it.
+    memory: Memory | None = None
+    earlier: Sequence[Entry] = ()
+    created: list[Entry] = field(default_factory=list)
 
     def story(self) -> "Deferred":
-        """What one story of the batch starts from: the sections resolved so far, nothing to write."""
-        return Deferred(sections=dict(self.sections))
+        """What one story of the batch starts from: the sections resolved and the entities created so far,
+        nothing to write."""
+        return Deferred(sections=dict(self.sections), memory=self.memory, earlier=[*self.earlier, *self.created])
 
     def merge(self, later: "Deferred") -> None:
         self.events.extend(later.events)
         self.tally.merge(later.tally)
         self.index.merge(later.index)
         self.sections.update(later.sections)
+        self.created.extend(later.created)
 
 
 async def write_deferred(session: DbSession, deferred: Deferred) -> None:
     """The index rows, then the counts; the caller records the events last (see `changes.record`)."""
     await search.write_pending(session, deferred.index)
     await counters.apply(session, deferred.tally)
-
-
-@dataclass
-class Catalogue:
-    """What the entity catalogue knows, for resolving names as a story writes them."""
-
-    known: list[KnownEntity] = field(default_factory=list)
-    ids: dict[str, int] = field(default_factory=dict)  # name_key of a name or alias → entity id
-    kinds: dict[int, EntityKind] = field(default_factory=dict)
-    slugs: dict[str, int] = field(default_factory=dict)
-    names: dict[int, str] = field(default_factory=dict)
-    created: list[int] = field(default_factory=list)  # entities this story added to the catalogue
-    # (entity id, name key) of the created entities, written to entity_name in one statement
-    created_names: list[tuple[int, str]] = field(default_factory=list)
-
-    def add(
-        self,
-        entity_id: int,
-        slug: str,
-        kind: EntityKind,
-        names: Sequence[str],
-        title: str | None,
-        keys: Sequence[str] | None = None,
-    ) -> None:
-        """Add an entity; `keys` are its names' keys when they are already at hand (stored in entity_name)."""
-        self.kinds[entity_id] = kind
-        self.names[entity_id] = names[0] if names else slug
-        self.slugs[slug] = entity_id
-        for key in [name_key(name) for name in names] if keys is None else keys:
-            self.ids.setdefault(key, entity_id)
-        if names:
-            self.known.append(KnownEntity(name=names[0], kind=kind.value, aliases=tuple(names[1:]), title=title))
-
-
-def _one_of(postgres: bool, column: sa.ColumnElement[str], name: str) -> sa.ColumnElement[bool]:
-    """`column IN :name`, the values bound as one parameter (see `_listed`): the statement's text is the
-    same whatever the number of values, so PostgreSQL prepares it once per connection and SQLAlchemy
-    does not render hundreds of placeholders for every story.
-
-    On PostgreSQL the array is unnested rather than compared with `= ANY`: once a prepared statement
-    runs on its generic plan, `= ANY($1)` scans the whole array for every row (6.6 ms a story, against
-    1.4 ms for the semi-join)."""
-    return column.in_(_values(postgres, name))
-
-
-def _values(postgres: bool, name: str) -> sa.Select[Any]:
-    """The values of a `_one_of` parameter, as a one-column subquery."""
-    if postgres:
-        return sa.select(sa.func.unnest(sa.bindparam(name, type_=postgresql.ARRAY(sa.String))))
-    each = sa.func.json_each(sa.bindparam(name, type_=sa.String)).table_valued("value")
-    return sa.select(each.c.value)
-
-
-def _words_all_in(postgres: bool, key: sa.ColumnElement[str], name: str) -> sa.ColumnElement[bool]:
-    """Every word of a name key (words joined by single spaces) is one of the values of the `_one_of`
-    parameter `name`. The key is split in SQL: into an array on PostgreSQL, into a JSON list on SQLite
-    (a key holds word characters and spaces only, nothing JSON would have to escape)."""
-    if postgres:
-        words = sa.func.unnest(sa.func.string_to_array(key, " ")).table_valued("value").render_derived("key_word")
-    else:
-        listed = sa.literal('["') + sa.func.replace(key, " ", '","') + sa.literal('"]')
-        words = sa.func.json_each(listed).table_valued("value").alias("key_word")
-    return ~sa.exists(sa.select(words.c.value).where(words.c.value.not_in(_values(postgres, name))))
-
-
-def _listed(postgres: bool, values: Iterable[str]) -> Any:
-    """Values for a `_one_of` parameter: an array on PostgreSQL, a JSON list for SQLite's json_each."""
-    listed = sorted(values)
-    return listed if postgres else orjson.dumps(listed).decode()
-
-
-@cache
-def _entities_named(postgres: bool, by: str) -> sa.Select[Any]:
-    """Live entities with a lookup key whose `by` column (first word, or the whole key) is one of :names,
-    or whose slug is one of :slugs, each on one row with its lookup keys joined. By first word, every
-    other word of the key must be one of :names too.
-
-    Built once per kind of database and reused: a story runs it once or twice.
-    """
-    e, n = entity_table, entity_name_table
-    agg = sa.func.string_agg if postgres else sa.func.group_concat
-    keys = sa.select(agg(n.c.norm, _KEY_SEPARATOR)).where(n.c.entity_id == e.c.id).scalar_subquery()
-    named = sa.select(n.c.entity_id).where(_one_of(postgres, n.c[by], "names"))
-    if by == "first":
-        # The first word alone let in every person who shares a given name with someone in the story:
-        # 4,510 entities for one story on a catalogue of 20,000, 190 ms to load, and extraction took
-        # 140 ms a story with them (it indexes its catalogue anew). A name none of whose keys has all its
-        # words in the story cannot be found in it, neither by the extractor (its catalogue lookups match
-        # a key's words in the text; a leading "the" it can do without is the first word, asked for
-        # already) nor by `find_mentions`.
-        # The keys are narrowed by first word before their words are looked at (MATERIALIZED: PostgreSQL
-        # otherwise split the keys of the whole catalogue).
-        candidate = named.add_columns(n.c.norm).cte("candidate").prefix_with("MATERIALIZED", dialect="postgresql")
-        named = sa.select(candidate.c.entity_id).where(_words_all_in(postgres, candidate.c.norm, "names"))
-    return (
-        sa.select(e.c.id, e.c.slug, e.c.kind, e.c.name_ar, e.c.name_en, e.c.aliases, e.c.title, keys)
-        .where(sa.or_(e.c.id.in_(named), _one_of(postgres, e.c.slug, "slugs")), e.c.merged_into_id.is_(None))
-        .order_by(e.c.id)
-    )
-
-
-async def _load(
-    session: DbSession, catalogue: Catalogue, by: str, names: Iterable[str], slugs: Iterable[str] = ()
-) -> None:
-    """Add the live entities found by name (`by` "first" or "norm") or by slug, in one statement.
-
-    Merged entities live on as their survivor's aliases.
-    """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    params = {"names": _listed(postgres, names), "slugs": _listed(postgres, slugs)}
-    # Rows are unpacked rather than read by attribute (about a microsecond each): a story loads
-    # tens of entities and this loop was a visible part of an ingest.
-    rows: Iterable[tuple[Any, ...]] = (await session.execute(_entities_named(postgres, by), params)).all()
-    for entity_id, slug, kind, name_ar, name_en, aliases, title, keys in rows:
-        if entity_id in catalogue.kinds:
-            continue
-        names = [name for name in (name_ar, name_en, *aliases) if name]
-        catalogue.add(entity_id, slug, EntityKind(kind), names, title, keys.split(_KEY_SEPARATOR) if keys else [])
-
-
-async def load_catalogue(session: DbSession, texts: Sequence[Sequence[str]], slugs: Sequence[str] = ()) -> Catalogue:
-    """The entities that can occur in the tokenised texts (found by a name's first word), and those named by slug.
-
-    The cost grows with the story, not with the catalogue.
-    """
-    catalogue = Catalogue()
-    await _load(session, catalogue, "first", story_words(texts), slugs)
-    return catalogue
-
-
-async def include_names(session: DbSession, catalogue: Catalogue, names: Sequence[str]) -> None:
-    """Add the entities known by these names, for speakers named otherwise than the text words them."""
-    missing = {key for name in names if (key := name_key(name)) and key not in catalogue.ids}
-    if missing:
-        await _load(session, catalogue, "norm", missing)
 
 
 @lru_cache(maxsize=1 << 15)
@@ -291,7 +160,7 @@ async def resolve_entity(
     wikidata_qid: str | None = None,
 ) -> int:
     """The catalogue entity a name refers to; a name never seen before becomes a new entity."""
-    name = name[:300]
+    name, title = name[:300], _clip(title, 300)
     if name in catalogue.slugs:
         return catalogue.slugs[name]
     found = catalogue.ids.get(name_key(name))
@@ -308,7 +177,7 @@ async def resolve_entity(
                 kind=kind,
                 name_ar=name if arabic else None,
                 name_en=None if arabic else name,
-                title=_clip(title, 300),
+                title=title,
                 wikidata_qid=wikidata_qid,
             )
             if entity_id is not None:
@@ -316,11 +185,11 @@ async def resolve_entity(
         n += 1
         slug = f"{base}-{n}"
     key = name_key(name)
-    # An empty key too: a name without letters still finds the entity it made, as tags are looked up by key.
-    catalogue.add(entity_id, slug, kind, [name], title, [key])
-    catalogue.created.append(entity_id)
-    if key:
-        catalogue.created_names.append((entity_id, key))
+    # Stored without an empty key, but found by it within this story: tags are looked up by key, and a
+    # name without letters must still find the entity it made.
+    created = Entry(entity_id, slug, kind, (name,), title, (key,) if key else ())
+    catalogue.add(created if key else replace(created, keys=("",)))
+    catalogue.created.append(created)
     return entity_id
 
 
@@ -590,9 +459,17 @@ async def _write_parts(
     rows; both None for a new article: nothing to replace then.
     """
     words = _Words.of(story)
-    catalogue = await load_catalogue(session, words.all, story.agencies)
+    memory, earlier = (None, ()) if deferred is None else (deferred.memory, deferred.earlier)
+    if memory is None:
+        catalogue = await load_catalogue(session, words.all, story.agencies)
+    else:
+        catalogue = memory.catalogue(words.all, story.agencies, earlier)
     extracted = extract_quotes(story.paragraphs, story.language, catalogue.known)
-    await include_names(session, catalogue, [q.speaker.name for q in extracted if q.speaker])
+    speakers = [q.speaker.name for q in extracted if q.speaker]
+    if memory is None:
+        await include_names(session, catalogue, speakers)
+    else:
+        memory.include(catalogue, speakers, earlier)
     editor_rows = [row for row in existing or () if row.method == AttributionMethod.editor.value]
     rows = await _quote_rows(session, catalogue, story, extracted, editor_rows)
     mentions = await _mentions(session, catalogue, story, words, rows)
@@ -643,7 +520,9 @@ async def _write_parts(
     if deferred is None:
         # Last before the version and the change log: the counter rows stay locked until the commit.
         await write_deferred(session, later)
-    return catalogue.created
+    if deferred is not None:
+        deferred.created.extend(catalogue.created)
+    return [entry.id for entry in catalogue.created]
 
 
 async def _replace_quotes(
