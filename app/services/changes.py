@@ -45,7 +45,8 @@ class Event:
     version: int | None = None
     section_id: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
-    # The section an article moved out of: its lists changed too (not logged, only scoped).
+    # The section an article moved out of: its lists changed too, and keys licensed for it must
+    # see the change to learn that the story is no longer theirs (logged, and scoped).
     left_section_id: int | None = None
     # The entities the article showed before the change (see `shown_entities`): their pages and
     # lists changed too, those it shows afterwards are found when the change is logged.
@@ -71,6 +72,7 @@ async def record(session: DbSession, events: Sequence[Event], *, now: datetime) 
             "action": e.action.value,
             "version": e.version,
             "section_id": e.section_id,
+            "left_section_id": e.left_section_id,
             "detail": e.detail,
             "at": now,
         }
