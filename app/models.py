@@ -429,6 +429,9 @@ class Change(SQLModel, table=True):
     version: int | None = DBField(default=None)
     # The article's section, so that a key licensed for some sections sees only their changes.
     section_id: int | None = DBField(default=None)
+    # The section a story moved out of, if it moved: keys licensed for it see the change too, and
+    # drop the story when its url answers 404. Without it a mirror would keep the story for good.
+    left_section_id: int | None = DBField(default=None)
     detail: dict[str, Any] = DBField(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     at: datetime = DBField(sa_type=UTCDateTime)
 

@@ -1,6 +1,7 @@
 """A partner's day, end to end over HTTP on both databases: key, mirror, polling, quotas, feeds."""
 
 import asyncio
+import contextlib
 import os
 import random
 import uuid
@@ -285,9 +286,68 @@ async def test_keys_licensed_for_sections_and_embargoes(write_app: FastAPI, edit
     assert (await editor.get(f"/v1/articles/{embargoed.json()['id']}")).status_code == 200
 
 
-async def everything_changes(client: httpx.AsyncClient) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+async def test_a_story_leaving_licensed_sections_shows_in_their_feed(
+    write_app: FastAPI, editor: httpx.AsyncClient
+) -> None:
+    """A key licensed for sections sees a story move out of them, and its url answers 404: a mirror drops it."""
+    sections = ("economy", "health", "sports", "culture")
+    keys = {
+        section: await make_key(write_app, Scope.read, name=f"{section} only", sections=[section])
+        for section in sections
+    }
+    async with contextlib.AsyncExitStack() as stack:
+        clients = {
+            section: await stack.enter_async_context(client_for(write_app, **{"X-API-Key": key}))
+            for section, key in keys.items()
+        }
+        starts = {section: await feed_end(client) for section, client in clients.items()}
+        guid = f"urn:test:move:{uuid.uuid4().hex[:6]}"
+        article_id = (await send(editor, story(guid=guid, section="economy"))).json()["id"]
+        quote = (await editor.get(f"/v1/articles/{article_id}")).json()["quotes"][0]
+        assert (await editor.patch(f"/v1/quotes/{quote['id']}", json={"kind": "mixed"})).status_code == 200
+        mirror: dict[str, Any] = {}
+        cursor = await replay(clients["economy"], mirror, starts["economy"])
+        assert f"article:{article_id}" in mirror
+        # Sent again in another section: an update that moves the story out of economy, into health.
+        assert (await send(editor, story(guid=guid, section="health"))).json()["status"] == "updated"
+        await replay(clients["economy"], mirror, cursor)
+        assert f"article:{article_id}" not in mirror, "the story left economy: its mirror dropped it"
+        # Corrected into football, a child of sports: out of health, into sports; then killed there.
+        moved = await editor.patch(f"/v1/articles/{article_id}", json={"section": "football"})
+        assert moved.json()["status"] == "corrected"
+        assert (await editor.delete(f"/v1/articles/{article_id}")).status_code == 200
+        seen: dict[str, list[tuple[str, str]]] = {}
+        for section, client in clients.items():
+            changes = await everything_changes(client, starts[section])
+            ours = [c for c in changes if article_id in (c["id"], c["detail"].get("article"))]
+            assert all("left_section_id" not in c for c in ours), "the section left is not published"
+            seen[section] = [(c["object"], c["action"]) for c in ours]
+            if section in ("economy", "health"):
+                # Their last change of it is the one that took it away: its url answers 404 to them.
+                assert (await client.get(ours[-1]["url"])).status_code == 404
+    assert seen == {
+        "economy": [("article", "created"), ("quote", "corrected"), ("article", "updated")],
+        "health": [("article", "updated"), ("article", "corrected")],
+        "sports": [("article", "corrected"), ("article", "killed")],
+        "culture": [],
+    }
+
+
+async def feed_end(client: httpx.AsyncClient) -> str:
+    """The cursor after the last change this client sees, without fetching anything."""
     cursor = None
+    while True:
+        page = (
+            await client.get("/v1/changes", params={"limit": 1000, **({"cursor": cursor} if cursor else {})})
+        ).json()
+        if not page["items"]:
+            return str(page["next_cursor"])
+        cursor = page["next_cursor"]
+
+
+async def everything_changes(client: httpx.AsyncClient, cursor: str | None = None) -> list[dict[str, Any]]:
+    """The changes this client sees, after `cursor` (from the beginning without one)."""
+    items: list[dict[str, Any]] = []
     while True:
         page = (await client.get("/v1/changes", params={"limit": 500, **({"cursor": cursor} if cursor else {})})).json()
         if not page["items"]:

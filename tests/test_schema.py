@@ -1,5 +1,7 @@
 """The schema the migrations build, the OpenAPI document, and statement counts."""
 
+import asyncio
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,22 +11,24 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.command import downgrade
 from alembic.migration import MigrationContext
 from fastapi import FastAPI
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.db import create_sync_engine
-from app.migrate import include_object, upgrade
-from app.models import QuoteKind
+from app.db import create_sync_engine, transaction
+from app.migrate import alembic_config, include_object, upgrade
+from app.models import QuoteKind, Scope, change_table, section_table
 from app.pagination import Sort, encode_cursor, keyset_params
 from app.services.articles import _summaries
 from app.services.common import ArticleFilters, Match, View, article_params, search_params
 from app.services.quotes import QuoteFilters, _quotes, quote_params
 from app.services.search import parse_query
-from tests.conftest import Database, count_statements
+from tests.conftest import Database, client_for, count_statements, make_key, new_database, running_app
 from tests.oracle import NO_CACHE
+from tests.test_ingest import send, story
 
 
 def test_migrations_match_the_models(database: Database) -> None:
@@ -33,6 +37,51 @@ def test_migrations_match_the_models(database: Database) -> None:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
             assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_migration_finds_the_moves_already_logged(backend: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Down to the change log without the sections left and up again: the migration finds what the writers log."""
+    with new_database(backend, tmp_path_factory) as database:
+        sections = asyncio.run(_move_a_story(database))
+        logged = _sections_left(database.url)
+        assert sorted(logged.values()) == sorted([sections["economy"], sections["health"]])
+        downgrade(alembic_config(database.url), "0009")
+        engine = create_sync_engine(database.url)
+        try:
+            assert "left_section_id" not in {c["name"] for c in sa.inspect(engine).get_columns("change")}
+        finally:
+            engine.dispose()
+        upgrade(database.url)
+        assert _sections_left(database.url) == logged
+
+
+async def _move_a_story(database: Database) -> dict[str, int]:
+    """A story moved twice, updated and killed where it stays; returns the ids of the sections."""
+    async with running_app(database) as app:
+        key = await make_key(app, Scope.ingest, name="editor")
+        async with client_for(app, **{"X-API-Key": key}) as editor:
+            guid = f"urn:test:moves:{uuid.uuid4().hex[:6]}"
+            article_id = (await send(editor, story(guid=guid, section="economy"))).json()["id"]
+            assert (await send(editor, story(guid=guid, section="health"))).json()["status"] == "updated"
+            assert (await send(editor, story(guid=guid, section="health", headline="خبر محدث"))).status_code == 200
+            moved = await editor.patch(f"/v1/articles/{article_id}", json={"section": "football"})
+            assert moved.json()["status"] == "corrected"
+            assert (await editor.delete(f"/v1/articles/{article_id}")).status_code == 200
+        async with transaction(app.state.db) as session:
+            rows = await session.execute(sa.select(section_table.c.slug, section_table.c.id))
+            return {row.slug: row.id for row in rows}
+
+
+def _sections_left(url: str) -> dict[int, int]:
+    """The section each logged change moved a story out of, by change number."""
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            c = change_table
+            rows = conn.execute(sa.select(c.c.seq, c.c.left_section_id).where(c.c.left_section_id.is_not(None)))
+            return {row.seq: row.left_section_id for row in rows}
     finally:
         engine.dispose()
 

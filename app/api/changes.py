@@ -31,8 +31,9 @@ async def list_changes(
 ) -> ChangePage:
     """Every change to articles, quotes and entities, in commit order: created, updated (a new version),
     corrected, killed (a tombstone) and merged. Fetch each changed object at its `url` (a 404 means it is
-    no longer visible to you: drop it). Start without a cursor to build a full mirror, then keep the
-    last `next_cursor`: cursors never expire."""
+    no longer visible to you: drop it). A key licensed for some sections sees their changes, and those of
+    entities; a story moving out of them appears as a change whose `url` answers 404. Start without a
+    cursor to build a full mirror, then keep the last `next_cursor`: cursors never expire."""
     after = cursor_id(decode_cursor(cursor, _ORDER, 1)[0]) if cursor else 0
     db: Database = request.app.state.db
     deadline = time.monotonic() + min(wait, request.app.state.settings.long_poll_max)

@@ -45,7 +45,8 @@ class Event:
     version: int | None = None
     section_id: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
-    # The section an article moved out of: its lists changed too (not logged, only scoped).
+    # The section an article moved out of: its lists changed too, and keys licensed for it must
+    # see the change to learn that the story is no longer theirs (logged, and scoped).
     left_section_id: int | None = None
     # The entities the article showed before the change (see `shown_entities`): their pages and
     # lists changed too, those it shows afterwards are found when the change is logged.
@@ -71,6 +72,7 @@ async def record(session: DbSession, events: Sequence[Event], *, now: datetime) 
             "action": e.action.value,
             "version": e.version,
             "section_id": e.section_id,
+            "left_section_id": e.left_section_id,
             "detail": e.detail,
             "at": now,
         }
@@ -249,8 +251,16 @@ async def changed_since(session: DbSession, object: ChangeObject, object_ids: Se
 
 
 async def read(session: DbSession, *, after: int, limit: int, sections: Sequence[str] | None) -> list[Any]:
-    """Changes after number `after`, oldest first; a key licensed for sections sees only theirs (and entities)."""
+    """Changes after number `after`, oldest first; a key licensed for sections sees only theirs (and entities).
+
+    Theirs include the changes that moved a story out of them: the key fetches the story, gets a 404
+    and drops it, as a mirror must. The conditions only filter the walk along `seq` (primary key
+    order, stopped at `limit`), so an OR across the two columns needs no index of its own.
+    """
     stmt = sa.select(c).where(c.c.seq > after).order_by(c.c.seq).limit(limit)
     if sections is not None:
-        stmt = stmt.where(sa.or_(c.c.section_id.is_(None), c.c.section_id.in_(section_ids(sections))))
+        licensed = section_ids(sections)
+        stmt = stmt.where(
+            sa.or_(c.c.section_id.is_(None), c.c.section_id.in_(licensed), c.c.left_section_id.in_(licensed))
+        )
     return list((await session.execute(stmt)).all())
