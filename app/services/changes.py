@@ -293,8 +293,10 @@ _last_logged = (
     .where(c.c.object == ChangeObject.article.value, c.c.object_id == _a.c.public_id)
     .scalar_subquery()
 )
-# Rows are locked in id order (FOR UPDATE, PostgreSQL): a process that finds them locked by another
-# waits, then skips those the other marked, so each lift is logged once and processes cannot deadlock.
+# The subquery locks the rows (FOR UPDATE, PostgreSQL), in id order so that processes cannot deadlock:
+# one that finds them locked by another waits, then checks its condition again and skips those the
+# other marked, so each lift is logged once. Locked by the UPDATE alone, a row found by the subquery
+# before the other committed would be marked, and logged, again. SQLite has one writer at a time.
 _RELEASE = (
     sa.update(_a)
     .where(
