@@ -212,6 +212,27 @@ def ingest(
         raise typer.Exit(1)
 
 
+@cli.command("release-embargoes")
+def release_embargoes() -> None:
+    """Log the embargoes that have lifted as `released` changes. Every read of the change feed does it
+    first; from cron, a release also takes the time of the lift when nobody reads the feed."""
+    from app.db import Database
+    from app.migrate import upgrade
+    from app.services.changes import release_embargoes as release
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+
+    async def run() -> int:
+        db = Database(settings)
+        try:
+            return len(await release(db, _now()))
+        finally:
+            await db.dispose()
+
+    console.print(f"released {asyncio.run(run())}")
+
+
 @cli.command()
 def extract(
     source: Annotated[str, typer.Argument(help="A story file (JSON, ninjs or text page), or - for standard input.")],

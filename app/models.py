@@ -344,6 +344,10 @@ class Article(ArticleBase, table=True):
     images: list[dict[str, Any]] = DBField(default_factory=list, sa_column=Column(JSONType, nullable=False))
     # Partners see nothing of a story before its embargo lifts.
     embargoed_until: datetime | None = DBField(default=None, sa_type=UTCDateTime, index=True)
+    # The embargo (a value of `embargoed_until`) whose lift the change log accounts for: logged as
+    # `released`, or found to need no event. Writers leave it alone: an embargo they set or move
+    # differs from it, and is looked at again once it lifts (app/services/changes.py).
+    embargo_released: datetime | None = DBField(default=None, sa_type=UTCDateTime)
     # Hash of the story as last received, so that a resend of the same content changes nothing.
     content_hash: str = DBField(max_length=64, sa_column_kwargs={"server_default": ""})
 
@@ -412,6 +416,8 @@ class ChangeAction(StrEnum):
     corrected = "corrected"
     killed = "killed"
     merged = "merged"
+    # The embargo lifted: the story is now visible to partners (nothing of it changed).
+    released = "released"
 
 
 # The change log: one row per change to an article, quote or entity, in commit order.
@@ -702,6 +708,24 @@ change_table = SQLModel.metadata.tables["change"]
 change_scope_table = SQLModel.metadata.tables["change_scope"]
 
 
+def embargo_unreleased(article: sa.FromClause) -> sa.ColumnElement[bool]:
+    """An embargo whose lift the change log does not account for yet (see `Article.embargo_released`)."""
+    return sa.and_(
+        article.c.embargoed_until.is_not(None),
+        sa.or_(article.c.embargo_released.is_(None), article.c.embargo_released != article.c.embargoed_until),
+    )
+
+
+# The change feed looks for lifted embargoes on every read; this index holds only those it may find.
+# A query must state the predicate whole for SQLite to use it.
+sa.Index(
+    "ix_article_embargo_unreleased",
+    article_table.c.embargoed_until,
+    postgresql_where=embargo_unreleased(article_table),
+    sqlite_where=embargo_unreleased(article_table),
+)
+
+
 # --- Writes ----------------------------------------------------------------
 
 
@@ -815,7 +839,8 @@ class ChangePublic(BaseModel):
     object: ChangeObject = Field(description="article, quote or entity.", examples=["article"])
     id: str = Field(description="The changed object's id.", examples=["k3v7q2m9x4p8r6t1"])
     action: ChangeAction = Field(
-        description="created, updated (new version), corrected, killed (tombstone) or merged (into `detail.into`).",
+        description="created, updated (new version), corrected, killed (tombstone), merged (into `detail.into`) "
+        "or released (the embargo lifted: the story is now visible).",
         examples=["updated"],
     )
     version: int | None = Field(description="The article's version after the change.", examples=[2])

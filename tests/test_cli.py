@@ -6,10 +6,13 @@ from pathlib import Path
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from app.cli import cli
 from app.config import get_settings
+from app.db import create_sync_engine
+from app.models import article_table, utcnow
 from tests.conftest import Database
 from tests.test_ingest import SAMPLES, story
 
@@ -72,3 +75,19 @@ def test_evaluate_prints_scores() -> None:
     code, out, _ = run("evaluate")
     assert code == 0
     assert "F1" in out or "f1" in out.lower()
+
+
+def test_release_embargoes_logs_a_lift_once(env: None, write_database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "embargoed.json"
+    path.write_bytes(orjson.dumps(story(guid="urn:cli:embargo", embargoed="2099-01-01T00:00:00Z")))
+    assert run("ingest", str(path))[0] == 0
+    engine = create_sync_engine(write_database.url)
+    try:
+        with engine.begin() as conn:
+            # The clock passing the embargo, without a wait.
+            lifted = sa.update(article_table).where(article_table.c.guid == "urn:cli:embargo")
+            conn.execute(lifted.values(embargoed_until=utcnow()))
+    finally:
+        engine.dispose()
+    assert run("release-embargoes")[2].strip() == "released 1"
+    assert run("release-embargoes")[2].strip() == "released 0"

@@ -4,19 +4,23 @@ import asyncio
 import contextlib
 import os
 import random
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 
+from app.db import transaction
 from app.feeds import ATOM_NS, TOMBSTONE_NS
-from app.models import Scope
+from app.models import ChangeAction, Scope, article_table, utcnow
+from app.services.changes import release_embargoes, release_lifted
 from tests.conftest import Database, client_for, count_statements, make_key, running_app
 from tests.test_counts import assert_exact
 from tests.test_ingest import send, story
@@ -331,6 +335,114 @@ async def test_a_story_leaving_licensed_sections_shows_in_their_feed(
         "sports": [("article", "corrected"), ("article", "killed")],
         "culture": [],
     }
+
+
+async def _until(moment: datetime) -> None:
+    """Wait until the clock has passed `moment` (a second or two at most in these tests)."""
+    await asyncio.sleep(max(0.0, (moment - utcnow()).total_seconds()) + 0.05)
+
+
+def _released(changes: list[dict[str, Any]], article_id: str) -> list[dict[str, Any]]:
+    return [c for c in changes if c["action"] == "released" and c["id"] == article_id]
+
+
+async def test_an_embargo_lifting_is_logged_once_and_mirrors_get_the_story(
+    write_app: FastAPI, write_database: Database, editor: httpx.AsyncClient, partner: httpx.AsyncClient
+) -> None:
+    """Nothing is written when an embargo lifts: the change feed logs the lift as `released`, once however
+    many processes read it at the same moment, and a mirror following the feed's rules gets the story."""
+    start = await feed_end(partner)
+    mirror: dict[str, Any] = {}
+    lifts_at = utcnow() + timedelta(seconds=1.5)
+    tag = uuid.uuid4().hex[:6]
+    embargoed = (
+        await send(editor, story(guid=f"urn:test:lift:{tag}", section="football", embargoed=lifts_at.isoformat()))
+    ).json()["id"]
+    withheld = (
+        await send(editor, story(guid=f"urn:test:lift-w:{tag}", status="withheld", embargoed=lifts_at.isoformat()))
+    ).json()["id"]
+    past = utcnow() - timedelta(hours=1)
+    lifted = (await send(editor, story(guid=f"urn:test:lift-p:{tag}", embargoed=past.isoformat()))).json()["id"]
+    cursor = await replay(partner, mirror, start)
+    assert f"article:{embargoed}" not in mirror, "under embargo: the partner got a 404 and dropped it"
+    assert f"article:{lifted}" in mirror, "an embargo already past hides nothing"
+
+    await _until(lifts_at)
+    assert (await partner.get(f"/v1/articles/{embargoed}")).status_code == 200
+    # Two processes read the feed at once, one of them with a key licensed for sports (football's parent).
+    sports = await make_key(write_app, Scope.read, name=f"sports {tag}", sections=["sports"])
+    async with running_app(write_database) as other, client_for(other, **{"X-API-Key": sports}) as licensed:
+        pages = await asyncio.gather(
+            partner.get("/v1/changes", params={"cursor": cursor}),
+            licensed.get("/v1/changes", params={"cursor": cursor}),
+        )
+    for page in pages:
+        (released,) = _released(page.json()["items"], embargoed)
+        assert released["object"] == "article" and released["version"] == 1
+        assert released["url"] == f"/v1/articles/{embargoed}"
+    await replay(partner, mirror, cursor)
+    assert mirror[f"article:{embargoed}"] == (await partner.get(f"/v1/articles/{embargoed}")).json()
+
+    # Logged once, and never again: reading on finds nothing new.
+    changes = await everything_changes(partner, start)
+    assert len(_released(changes, embargoed)) == 1
+    assert _released(changes, withheld) == [] and _released(changes, lifted) == []
+    end = await feed_end(partner)
+    assert (await partner.get("/v1/changes", params={"cursor": end})).json()["items"] == []
+    assert await release_embargoes(write_app.state.db, utcnow()) == []
+
+
+async def test_a_long_poll_sees_an_embargo_lift_and_a_moved_embargo_lifts_again(
+    write_app: FastAPI, write_database: Database, editor: httpx.AsyncClient, partner: httpx.AsyncClient
+) -> None:
+    """An embargo moved by a correction is logged at once (still hidden) and released when it lifts, which
+    a long poll waiting meanwhile sees; an embargo set again on a released story lifts again."""
+    article_id = (
+        await send(editor, story(guid=f"urn:test:relift:{uuid.uuid4().hex[:6]}", embargoed="2099-01-01T00:00:00Z"))
+    ).json()["id"]
+    url = f"/v1/articles/{article_id}"
+    async with (
+        running_app(write_database, long_poll_max=5) as app,
+        client_for(app, **{"X-API-Key": partner.headers["X-API-Key"]}) as poller,
+    ):
+        etag = (await editor.get(url)).headers["etag"]
+        for _ in range(2):
+            lifts_at = utcnow() + timedelta(seconds=1)
+            moved = await editor.patch(url, json={"embargoed": lifts_at.isoformat()}, headers={"If-Match": etag})
+            assert moved.status_code == 200, moved.text
+            # Taken before the release, and still good after it: a release changes nothing of the story.
+            etag = (await editor.get(url)).headers["etag"]
+            assert (await partner.get(url)).status_code == 404
+            end = await feed_end(poller)
+            began = time.monotonic()
+            page = (await poller.get("/v1/changes", params={"cursor": end, "wait": 5})).json()
+            assert time.monotonic() - began < 4, "the long poll answered once the embargo lifted"
+            assert [(c["id"], c["action"]) for c in page["items"]] == [(article_id, "released")]
+            assert (await partner.get(url)).status_code == 200
+
+
+async def test_processes_racing_to_log_a_lift_log_it_once(write_database: Database, editor: httpx.AsyncClient) -> None:
+    """Two processes find the same lifted embargo: the second waits for the first's rows, then skips them."""
+    if write_database.backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    article_id = (
+        await send(editor, story(guid=f"urn:test:race:{uuid.uuid4().hex[:6]}", embargoed="2099-01-01T00:00:00Z"))
+    ).json()["id"]
+    async with running_app(write_database) as one, running_app(write_database) as two:
+        # The clock passing the embargo, without a wait: nothing is logged when an embargo lifts.
+        async with transaction(one.state.db) as session:
+            lift = sa.update(article_table).where(article_table.c.public_id == article_id)
+            await session.execute(lift.values(embargoed_until=utcnow()))
+        now = utcnow()
+        async with transaction(one.state.db) as session:
+            _, events = await release_lifted(session, now)
+            assert [(e.object_id, e.action) for e in events] == [(article_id, ChangeAction.released)]
+            racing = asyncio.create_task(release_embargoes(two.state.db, now))
+            await asyncio.sleep(0.3)
+            assert not racing.done(), "the other process waits for the rows this one marked"
+        assert await racing == []
+        async with client_for(one) as anonymous:
+            assert len(_released(await everything_changes(anonymous), article_id)) == 1
 
 
 async def feed_end(client: httpx.AsyncClient) -> str:

@@ -1,7 +1,9 @@
 """The schema the migrations build, the OpenAPI document, and statement counts."""
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +22,10 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.db import create_sync_engine, transaction
 from app.migrate import alembic_config, include_object, upgrade
-from app.models import QuoteKind, Scope, change_table, section_table
+from app.models import QuoteKind, Scope, article_table, change_table, section_table, utcnow
 from app.pagination import Sort, encode_cursor, keyset_params
 from app.services.articles import _summaries
+from app.services.changes import _ANY_LIFTED, Event, release_embargoes
 from app.services.common import ArticleFilters, Match, View, article_params, search_params
 from app.services.quotes import QuoteFilters, _quotes, quote_params
 from app.services.search import parse_query
@@ -84,6 +87,93 @@ def _sections_left(url: str) -> dict[int, int]:
             return {row.seq: row.left_section_id for row in rows}
     finally:
         engine.dispose()
+
+
+def test_the_migration_marks_the_embargoes_already_accounted_for(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Down to the change log without releases and up again: an embargo whose story was logged after it
+    lifted is marked; one whose lift was never logged is left to the first reader, which logs it."""
+    with new_database(backend, tmp_path_factory) as database:
+        stories = asyncio.run(_embargoed_stories(database))
+        downgrade(alembic_config(database.url), "0010")
+        with _connected(database.url) as conn:
+            assert "embargo_released" not in {c["name"] for c in sa.inspect(conn).get_columns("article")}
+            actions = conn.execute(
+                sa.select(change_table.c.action).where(change_table.c.object_id == stories["released"])
+            )
+            assert list(actions.scalars()) == ["created", "updated"], "a release is the nearest to an update"
+            # The bug this migration ends: an embargo lifts and nothing is logged.
+            _lift(conn, stories["missed"])
+        upgrade(database.url)
+        with _connected(database.url) as conn:
+            a = article_table
+            rows = conn.execute(sa.select(a.c.public_id, a.c.embargoed_until, a.c.embargo_released)).all()
+            assert all(row.embargo_released in (None, row.embargoed_until) for row in rows)
+            marked = {row.public_id for row in rows if row.embargo_released is not None}
+        assert marked >= {stories["past"], stories["released"]}
+        assert not marked & {stories["missed"], stories["future"]}
+        released = asyncio.run(_release(database))
+        assert [e.object_id for e in released] == [stories["missed"]]
+
+
+@contextlib.contextmanager
+def _connected(url: str) -> Iterator[sa.Connection]:
+    engine = create_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def _lift(conn: sa.Connection, article_id: str) -> None:
+    """The clock passing a story's embargo, without a wait."""
+    conn.execute(
+        sa.update(article_table).where(article_table.c.public_id == article_id).values(embargoed_until=utcnow())
+    )
+
+
+async def _embargoed_stories(database: Database) -> dict[str, str]:
+    """Stories under embargo: lifted before they were sent, released, lifting later (or never logged)."""
+    async with running_app(database) as app:
+        key = await make_key(app, Scope.ingest, name="editor")
+        async with client_for(app, **{"X-API-Key": key}) as editor:
+            stories = {}
+            for name in ("past", "released", "missed", "future"):
+                embargo = "2026-01-01T00:00:00Z" if name == "past" else "2099-01-01T00:00:00Z"
+                sent = await send(
+                    editor, story(guid=f"urn:test:embargo-{name}:{uuid.uuid4().hex[:6]}", embargoed=embargo)
+                )
+                stories[name] = sent.json()["id"]
+        with _connected(database.url) as conn:
+            _lift(conn, stories["released"])
+        assert [e.object_id for e in await release_embargoes(app.state.db, utcnow())] == [stories["released"]]
+    return stories
+
+
+async def _release(database: Database) -> list[Event]:
+    async with running_app(database) as app:
+        return await release_embargoes(app.state.db, utcnow())
+
+
+def test_lifted_embargoes_are_found_through_their_index(tmp_path: Path) -> None:
+    """The change feed looks for lifted embargoes on every read: SQLite must use the partial index, which
+    holds only those not accounted for, rather than walk every embargo ever set."""
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    upgrade(url)
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            compiled = _ANY_LIFTED.compile(conn)
+            params = compiled.construct_params({"now": utcnow().replace(tzinfo=None)})
+            found = conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", tuple(params[n] for n in compiled.positiontup or ())
+            )
+            plan = " ".join(row[3] for row in found)
+    finally:
+        engine.dispose()
+    assert "ix_article_embargo_unreleased" in plan, plan
 
 
 def test_every_filter_has_an_index(database: Database) -> None:

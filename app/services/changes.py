@@ -16,14 +16,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.db import DbSession
+from app.db import Database, DbSession, transaction
 from app.models import (
+    ArticleStatus,
     ChangeAction,
     ChangeObject,
     article_agency_table,
     article_table,
     change_scope_table,
     change_table,
+    embargo_unreleased,
     entity_table,
     mention_table,
     quote_table,
@@ -241,10 +243,17 @@ async def scope_states(session: DbSession, scopes: Sequence[str]) -> dict[str, t
 
 
 async def changed_since(session: DbSession, object: ChangeObject, object_ids: Sequence[str], seq: int) -> bool:
-    """Whether any of these objects changed after change number `seq` (for If-Match)."""
+    """Whether any of these objects changed after change number `seq` (for If-Match).
+
+    A release changes nothing of the story: an editor's ETag from before it still names its content."""
     found = await session.execute(
         sa.select(c.c.seq)
-        .where(c.c.object == object.value, c.c.object_id.in_(list(object_ids)), c.c.seq > seq)
+        .where(
+            c.c.object == object.value,
+            c.c.object_id.in_(list(object_ids)),
+            c.c.seq > seq,
+            c.c.action != ChangeAction.released.value,
+        )
         .limit(1)
     )
     return found.first() is not None
@@ -264,3 +273,73 @@ async def read(session: DbSession, *, after: int, limit: int, sections: Sequence
             sa.or_(c.c.section_id.is_(None), c.c.section_id.in_(licensed), c.c.left_section_id.in_(licensed))
         )
     return list((await session.execute(stmt)).all())
+
+
+# --- Embargoes lifting -------------------------------------------------------
+#
+# A story created or changed under embargo is logged at once, and partners fetching it get a 404;
+# nothing is written when the embargo lifts. Readers of the log therefore log the lifts first,
+# as `released`, so that a mirror fetches the story again. `article.embargo_released` holds the
+# embargo already accounted for: a writer that sets or moves an embargo makes it differ again.
+
+_a = article_table
+_lifted = article_table.alias("lifted")
+_LIFTED = sa.and_(_lifted.c.embargoed_until <= sa.bindparam("now"), embargo_unreleased(_lifted))
+_ANY_LIFTED = sa.select(_lifted.c.id).where(_LIFTED).limit(1)
+# At most this many stories a transaction, so that a backlog never holds the change log's lock long.
+RELEASE_BATCH = 500
+_last_logged = (
+    sa.select(sa.func.max(c.c.at))
+    .where(c.c.object == ChangeObject.article.value, c.c.object_id == _a.c.public_id)
+    .scalar_subquery()
+)
+# The subquery locks the rows (FOR UPDATE, PostgreSQL), in id order so that processes cannot deadlock:
+# one that finds them locked by another waits, then checks its condition again and skips those the
+# other marked, so each lift is logged once. Locked by the UPDATE alone, a row found by the subquery
+# before the other committed would be marked, and logged, again. SQLite has one writer at a time.
+_RELEASE = (
+    sa.update(_a)
+    .where(
+        _a.c.id.in_(
+            sa.select(_lifted.c.id).where(_LIFTED).order_by(_lifted.c.id).limit(RELEASE_BATCH).with_for_update()
+        )
+    )
+    .values(embargo_released=_a.c.embargoed_until)
+    .returning(
+        _a.c.public_id, _a.c.version, _a.c.section_id, _a.c.status, _a.c.embargoed_until, _last_logged.label("logged")
+    )
+)
+
+
+async def release_lifted(session: DbSession, now: datetime) -> tuple[int, list[Event]]:
+    """Mark up to `RELEASE_BATCH` embargoes lifted by `now` as accounted for, and log `released` for
+    those partners have not been told of since; returns how many were marked, and the events logged.
+
+    Logs last (see `record`): call it in a write transaction of its own, right before it commits.
+    """
+    rows = (await session.execute(_RELEASE, {"now": now})).all()
+    events = [
+        Event(ChangeObject.article, row.public_id, ChangeAction.released, row.version, row.section_id)
+        for row in sorted(rows, key=lambda row: row.public_id)
+        # A change logged once the embargo had lifted was fetched with the story visible; a withheld
+        # story stays hidden, and showing it later logs a change of its own.
+        if (row.logged is None or row.logged < row.embargoed_until) and row.status != ArticleStatus.withheld.value
+    ]
+    await record(session, events, now=now)
+    return len(rows), events
+
+
+async def release_embargoes(db: Database, now: datetime) -> list[Event]:
+    """Log the embargoes lifted by `now` that the change log does not account for yet (see
+    `release_lifted`): for any reader of the log to run first. Costs one indexed read when there are
+    none; each process may run it, as often as it likes."""
+    async with transaction(db, read_only=True) as session:
+        if (await session.execute(_ANY_LIFTED, {"now": now})).first() is None:
+            return []
+    released: list[Event] = []
+    while True:
+        async with db.writing(), transaction(db) as session:
+            marked, events = await release_lifted(session, now)
+        released += events
+        if marked < RELEASE_BATCH:
+            return released
