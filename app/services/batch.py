@@ -169,6 +169,10 @@ async def ingest_documents(
     memory = Memory()
     remaining = iter(items)
     for first in remaining:  # each batch then takes what it can of the rest
+        if memory.seq is None:
+            # Read whole before the first batch, outside it: on SQLite a batch holds the write lock.
+            async with transaction(db, read_only=True) as session:
+                await memory.refresh(session)
         for outcome in await _next_batch(db, chain([first], remaining), zone, memory):
             report.counts[outcome.status] = report.counts.get(outcome.status, 0) + 1
             if outcome.status == "failed":
