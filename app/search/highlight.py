@@ -84,6 +84,13 @@ def _is_invisible(ch: str) -> bool:
     return unicodedata.category(ch) == "Cf"
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """`index_terms` of one word, remembered: every word of every text on a page of hits is
+    normalised, and stories share most of their vocabulary."""
+    return tuple(index_terms(word))
+
+
 def _matches(text: str, spans: Sequence[tuple[int, int, int]], wanted: Sequence[tuple[str, bool]]) -> list[Match]:
     exact = {t for t, is_prefix in wanted if not is_prefix and t}
     prefixes = tuple(t for t, is_prefix in wanted if is_prefix and t)
@@ -91,7 +98,7 @@ def _matches(text: str, spans: Sequence[tuple[int, int, int]], wanted: Sequence[
         return []
     out: list[Match] = []
     for start, end, word_end in spans:
-        tokens = index_terms(text[start:end])
+        tokens = _word_terms(text[start:end])
         if any(t in exact or (prefixes and t.startswith(prefixes)) for t in tokens):
             # Highlight the word itself: not a trailing «'s», not a stray RLM/ZWNJ at its edges.
             s, e = start, word_end

@@ -258,18 +258,23 @@ async def few_hits(session: DbSession, search: Search, kind: str, few: int) -> l
 _WORD = re.compile(r"\w+")
 
 
-def trigrams(text: str) -> set[str]:
+# Remembered per name: a query scores every catalogue name that shares a trigram with it (thousands,
+# in Arabic, where «الم» or «ين» are in most names), and the same names come up query after query.
+@functools.lru_cache(maxsize=1 << 16)
+def trigrams(text: str) -> frozenset[str]:
     """pg_trgm's trigrams: each word padded with two spaces before and one after."""
     grams: set[str] = set()
     for word in _WORD.findall(text.lower()):
         padded = f"  {word} "
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
+    return frozenset(grams)
 
 
 def similarity(left: str, right: str) -> float:
+    """pg_trgm's similarity: shared trigrams over the trigrams of either."""
     a_, b_ = trigrams(left), trigrams(right)
-    return len(a_ & b_) / len(a_ | b_) if a_ and b_ else 0.0
+    shared = len(a_ & b_)
+    return shared / (len(a_) + len(b_) - shared) if a_ and b_ else 0.0
 
 
 async def similar_entities(session: DbSession, text: str) -> dict[int, float]:
