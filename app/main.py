@@ -17,6 +17,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.delivery import Compress, Gate, Usage
 from app.models import ArticleCreate
+from app.services.catalogue import Memory
 
 DESCRIPTION = """
 Translated wire stories, the **quotes** they contain and the **sources** those quotes are
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.db = Database(settings)
         app.state.usage = Usage()
+        app.state.catalogue = Memory()
         try:
             async with app.state.usage.flushing(app.state.db):
                 yield

@@ -10,6 +10,7 @@ from app.api.deps import (
     STORY_BODY,
     ArticleFiltersDep,
     ArticleId,
+    CatalogueDep,
     GuidQuery,
     IfMatch,
     PageDep,
@@ -125,7 +126,12 @@ async def get_article(
     openapi_extra=STORY_BODY,
 )
 async def create_article(
-    request: Request, response: Response, session: WriteSessionDep, key: IngestKey, guid: GuidQuery = None
+    request: Request,
+    response: Response,
+    session: WriteSessionDep,
+    key: IngestKey,
+    catalogue: CatalogueDep,
+    guid: GuidQuery = None,
 ) -> SaveOutcome:
     """Create a story, or a new version of it when its guid is known and its content changed; resending the
     same content changes nothing. The body is read by its Content-Type: `application/json` (our format),
@@ -137,7 +143,7 @@ async def create_article(
         guid=guid,
         timezone=ZoneInfo(request.app.state.settings.page_timezone),
     )
-    result = await ingest.save_story(session, story, now=utcnow())
+    result = await ingest.save_story(session, story, now=utcnow(), memory=catalogue)
     if result.status != "created":
         response.status_code = 200
     response.headers["Location"] = f"/v1/articles/{result.article_id}"
@@ -148,7 +154,12 @@ async def create_article(
     "/{article_id}", summary="Correct a story", responses=problem_responses(401, 403, 404, 409, 412, 422, 503)
 )
 async def correct_article(
-    article_id: ArticlePath, patch: ArticlePatch, session: WriteSessionDep, key: IngestKey, if_match: IfMatch = None
+    article_id: ArticlePath,
+    patch: ArticlePatch,
+    session: WriteSessionDep,
+    key: IngestKey,
+    catalogue: CatalogueDep,
+    if_match: IfMatch = None,
 ) -> SaveOutcome:
     """Change the given fields; the result is a new version with change `corrected` (quotes are extracted
     again when the body changes, and editors' quote corrections survive while their text remains)."""
@@ -162,7 +173,7 @@ async def correct_article(
         corrected = ArticleCreate.model_validate({**story.model_dump(mode="json"), **changes})
     except ValidationError as exc:
         raise invalid_body(exc) from exc
-    result = await ingest.save_story(session, corrected, now=utcnow(), change=ChangeKind.corrected)
+    result = await ingest.save_story(session, corrected, now=utcnow(), change=ChangeKind.corrected, memory=catalogue)
     return SaveOutcome(status=result.status, id=result.article_id, version=result.version)
 
 

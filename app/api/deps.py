@@ -12,12 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, ValidationError, WithJsonSchema
 
-from app.db import DbSession
+from app.db import DbSession, WriteSessionDep
 from app.delivery import caller_of, etag_seq
 from app.errors import PreconditionFailed
 from app.models import ARTICLE_ID_PATTERN, SLUG_PATTERN, ArticleStatus, ChangeObject, QuoteKind
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Sort
 from app.pipeline.read import JSON, NINJS, TEXT
+from app.services.catalogue import Memory
 from app.services.changes import changed_since
 from app.services.common import ArticleFilters, Match, View
 from app.services.quotes import QuoteFilters
@@ -404,3 +405,15 @@ async def require_unchanged(session: DbSession, if_match: str | None, object: Ch
     seqs = [seq for tag in if_match.split(",") if (seq := etag_seq(tag)) is not None]
     if not seqs or await changed_since(session, object, object_ids, max(seqs)):
         raise PreconditionFailed("The object changed since the ETag you sent; fetch it again and retry.")
+
+
+async def catalogue_memory(request: Request, session: WriteSessionDep) -> Memory:
+    """The process's entity catalogue in memory, current with this request's write transaction: a story
+    then finds its entities by dictionary lookups, not by a statement over the whole catalogue. It is read
+    whole by the first write that needs it, so a process that only reads never holds it."""
+    memory: Memory = request.app.state.catalogue
+    await memory.refresh(session)
+    return memory
+
+
+CatalogueDep = Annotated[Memory, Depends(catalogue_memory)]

@@ -1,9 +1,11 @@
 """The entity catalogue as a story sees it: the entities whose names it can hold.
 
-A story saved on its own looks them up with a statement (`load_catalogue`). A batch of stories reads
-them from `Memory`, which holds the whole live catalogue and follows its changes in the change log.
+A story saved on its own can look them up with a statement (`load_catalogue`). A batch of stories, and
+the API's writes, read them from `Memory`, which holds the whole live catalogue and follows its changes
+in the change log.
 """
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -133,6 +135,21 @@ def _entries(postgres: bool) -> sa.Select[Any]:
 
 
 @cache
+def _changed_entities(postgres: bool) -> sa.Select[Any]:
+    """The newest change after :since, and the entities changed after it (`_entries`, with merged_into_id),
+    on one row each: a left join of the number to the entities, which the number never lacks."""
+    c, e = change_table, entity_table
+    since = sa.bindparam("since", type_=sa.BigInteger)
+    newest = sa.select(sa.func.max(c.c.seq).label("seq")).where(c.c.seq > since).subquery("newest")
+    # object_id holds an entity's id as text: cast the few changed ids, so the entities are read by key.
+    ids = sa.select(sa.cast(c.c.object_id, sa.BigInteger)).where(
+        c.c.seq > since, c.c.object == ChangeObject.entity.value
+    )
+    entries = _entries(postgres).add_columns(e.c.merged_into_id).where(e.c.id.in_(ids)).subquery("changed")
+    return sa.select(newest.c.seq, *entries.c).select_from(newest.outerjoin(entries, sa.true()))
+
+
+@cache
 def _entities_named(postgres: bool, by: str) -> sa.Select[Any]:
     """Live entities with a lookup key whose `by` column (first word, or the whole key) is one of :names,
     or whose slug is one of :slugs (see `_entries`). By first word, every other word of the key must be
@@ -193,7 +210,8 @@ def _missing(catalogue: Catalogue, names: Sequence[str]) -> set[str]:
 
 
 class Memory:
-    """Every live entity's entry, kept in memory by a run that saves many stories (`app.services.batch`).
+    """Every live entity's entry, kept in memory by a run that saves many stories (`app.services.batch`)
+    and by each API process (`app.api.deps.catalogue_memory`).
 
     The statement that finds a story's entities by their words (`load_catalogue`) took 25 ms a story
     on SQLite with 20,000 entities, and reading its rows 10 ms more: most of a story's cost. Here it is
@@ -205,6 +223,9 @@ class Memory:
     it last read up to. Call it first in each transaction that uses the memory: what is found then
     is what that transaction sees, as with the statement (on PostgreSQL, an entity another writer
     commits during the transaction is seen by the next one, rather than by the next story).
+
+    Requests of one process share it: refreshes take turns, since one that is reading has already
+    moved `seq` on, and another must not return before those rows are in.
     """
 
     def __init__(self) -> None:
@@ -216,9 +237,14 @@ class Memory:
         self._firsts: dict[str, dict[str, list[tuple[tuple[str, ...], Entry]]]] = {}
         self._keys: dict[str, list[Entry]] = {}
         self._slugs: dict[str, Entry] = {}
+        self._refreshing = asyncio.Lock()
 
     async def refresh(self, session: DbSession) -> None:
         """Read the whole catalogue the first time, and afterwards the entities changed since."""
+        async with self._refreshing:
+            await self._refresh(session)
+
+    async def _refresh(self, session: DbSession) -> None:
         postgres = session.get_bind().dialect.name == "postgresql"
         c = change_table
         if self.seq is None:
@@ -228,23 +254,18 @@ class Memory:
             for row in rows:
                 self._add(Entry.of(row))
             return
-        # Every change since, whatever its object: they are few, and the walk stays on the key's index.
-        result = await session.execute(sa.select(c.c.seq, c.c.object, c.c.object_id).where(c.c.seq > self.seq))
-        changes = [(int(row.seq), row.object, row.object_id) for row in result]
-        if not changes:
+        # One statement: the newest change number, beside each entity changed since (none if no entity
+        # changed; the number is NULL if nothing did). A write request refreshes before it reads.
+        found = (await session.execute(_changed_entities(postgres), {"since": self.seq})).all()
+        if found[0].seq is None:
             return
-        self.seq = max(seq for seq, _, _ in changes)
-        changed = sorted({int(object_id) for _, kind, object_id in changes if kind == ChangeObject.entity.value})
-        if not changed:
-            return
-        rows = await session.execute(
-            _entries(postgres).add_columns(entity_table.c.merged_into_id).where(entity_table.c.id.in_(changed))
-        )
-        for entity_id in changed:
-            self._drop(entity_id)
-        for row in rows:
+        self.seq = int(found[0].seq)
+        changed = [row for row in found if row.id is not None]
+        for row in changed:
+            self._drop(row.id)
+        for row in changed:
             if row.merged_into_id is None:
-                self._add(Entry.of(row[:-1]))
+                self._add(Entry.of(row[1:-1]))
 
     def _add(self, entry: Entry) -> None:
         self.entries[entry.id] = entry

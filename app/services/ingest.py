@@ -341,6 +341,7 @@ async def save_story(
     now: datetime,
     change: ChangeKind | None = None,
     deferred: Deferred | None = None,
+    memory: Memory | None = None,
 ) -> SaveResult:
     """Create the story, or add a version if its content changed; a resend of the same content is a no-op.
 
@@ -349,7 +350,8 @@ async def save_story(
 
     `deferred` collects the story's change-log events, index rows and count changes instead of
     writing them: a batch of stories writes them all right before it commits, so that it holds the
-    change-log lock only then.
+    change-log lock only then. A story saved alone finds its entities in `memory` if it is given one,
+    refreshed in this transaction (a batch's `deferred` brings its own).
     """
     content = story.model_dump(mode="json")
     digest = content_hash(content)
@@ -375,7 +377,14 @@ async def save_story(
             current = await _lock_article(session, story.guid)
         else:
             created = await _write_parts(
-                session, inserted.id, story, section_id=section_id, previous=None, existing=None, deferred=deferred
+                session,
+                inserted.id,
+                story,
+                section_id=section_id,
+                previous=None,
+                existing=None,
+                deferred=deferred,
+                memory=memory,
             )
             await add_version(session, inserted.id, 1, ChangeKind.created, [], content, digest, now)
             public_id = public_id_for(story.guid)
@@ -414,6 +423,7 @@ async def save_story(
         existing=existing,
         reindex=bool(_INDEXED & set(changed)),
         deferred=deferred,
+        memory=memory,
     )
     kind = change or ChangeKind.updated
     await add_version(session, current.id, version, kind, changed, content, digest, now)
@@ -451,6 +461,7 @@ async def _write_parts(
     existing: Sequence[Any] | None,
     reindex: bool = True,
     deferred: Deferred | None = None,
+    memory: Memory | None = None,
 ) -> list[int]:
     """Agencies, quotes and mentions of the story's current version, their index rows and the counts
     they change (written now, or added to `deferred`); returns the entities it created.
@@ -459,7 +470,9 @@ async def _write_parts(
     rows; both None for a new article: nothing to replace then.
     """
     words = _Words.of(story)
-    memory, earlier = (None, ()) if deferred is None else (deferred.memory, deferred.earlier)
+    earlier: Sequence[Entry] = ()
+    if deferred is not None:
+        memory, earlier = deferred.memory, deferred.earlier
     if memory is None:
         catalogue = await load_catalogue(session, words.all, story.agencies)
     else:
