@@ -11,14 +11,13 @@ import orjson
 import pytest
 from fastapi import FastAPI
 
-from app.db import Database
 from app.demo.load import read_corpus
 from app.models import Scope
 from app.pipeline.analyse import tokens
 from app.search.text import index_text
 from app.services.ingest import _tokens
 from app.services.search import indexed
-from tests.conftest import client_for, count_statements, make_key, running_app
+from tests.conftest import Database, client_for, count_statements, make_key, running_app
 
 pytestmark = pytest.mark.asyncio
 
