@@ -7,6 +7,7 @@ what comes out; `POST /v1/extract` and `python -m app extract` show it as is.
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from app.models import ArticleCreate
@@ -36,6 +37,13 @@ def tokens(texts: Sequence[str]) -> list[list[str]]:
     return [_WORD.findall(normalize(text)) for text in texts]
 
 
+@lru_cache(maxsize=1 << 16)
+def bare(word: str) -> str:
+    """A normalised word without the Arabic clitic glued to its front, if any. Remembered: it is asked
+    of every word of every story, and wire copy repeats its vocabulary."""
+    return _CLITIC.sub("", word, count=1)
+
+
 def story_words(texts: Sequence[Sequence[str]]) -> set[str]:
     """Every word of the texts, bare and without Arabic clitics, as candidates for a name's first word.
 
@@ -43,7 +51,7 @@ def story_words(texts: Sequence[Sequence[str]]) -> set[str]:
     with the story rather than with the catalogue.
     """
     words = {word for text in texts for word in text}
-    words |= {_CLITIC.sub("", word, count=1) for word in words}
+    words |= {bare(word) for word in words}
     words.discard("")
     return words
 
@@ -53,25 +61,36 @@ def find_mentions(texts: Sequence[Sequence[str]], names: Mapping[str, T]) -> Cou
 
     `names` maps `name_key(name)` to whatever identifies the entry (an id).
     """
-    firsts = {first_word(key) for key in names}
-    longest = min(max((key.count(" ") + 1 for key in names), default=0), MAX_NAME_WORDS)
+    # The lengths of the names each first word starts: only those are tried at a word, longest first.
+    # A clitic is glued to a phrase's first word only (\w never spans a space), so the bare phrase is
+    # the bare first word and the rest.
+    sizes: dict[str, set[int]] = {}
+    for key in names:
+        size = key.count(" ") + 1
+        if size <= MAX_NAME_WORDS:
+            sizes.setdefault(first_word(key), set()).add(size)
+    lengths = {first: sorted(known, reverse=True) for first, known in sizes.items()}
     found: Counter[T] = Counter()
     for words in texts:
-        i = 0
-        while i < len(words):
-            step = 1
+        i, count = 0, len(words)
+        while i < count:
             word = words[i]
-            if word in firsts or _CLITIC.sub("", word, count=1) in firsts:
-                for n in range(min(longest, len(words) - i), 0, -1):
-                    phrase = " ".join(words[i : i + n])
-                    hit = names.get(phrase)
-                    if hit is None:
-                        bare = _CLITIC.sub("", phrase, count=1)
-                        hit = names.get(bare) if bare != phrase else None
-                    if hit is not None:
-                        found[hit] += 1
-                        step = n
-                        break
+            stripped = bare(word)
+            tried = lengths.get(word)
+            if stripped != word and (also := lengths.get(stripped)) is not None:
+                tried = also if tried is None else sorted({*tried, *also}, reverse=True)
+            step = 1
+            for n in tried or ():
+                if n > count - i:
+                    continue
+                rest = words[i + 1 : i + n]
+                hit = names.get(" ".join([word, *rest]))
+                if hit is None and stripped != word:
+                    hit = names.get(" ".join([stripped, *rest]))
+                if hit is not None:
+                    found[hit] += 1
+                    step = n
+                    break
             i += step
     return found
 

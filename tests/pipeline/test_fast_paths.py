@@ -1,11 +1,13 @@
 """The extractor's fast paths give what the plain versions give.
 
 Tokenising by whitespace words, indexing the catalogue in C-level passes and
-reading a paragraph's prepositions off its token roles are there for speed
+reading a paragraph's prepositions off its token roles, and finding names by
+the lengths their first words start, are there for speed
 only: each is checked here against a straightforward version of the same
 thing, on generated input.
 """
 
+from collections import Counter
 from collections.abc import Sequence
 from itertools import accumulate
 
@@ -13,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.pipeline import lexicon as lx
+from app.pipeline.analyse import _CLITIC, MAX_NAME_WORDS, find_mentions, first_word
 from app.pipeline.attribution import _AR_BODY_HEADS, KnownEntity, _known_tables, fold
 from app.pipeline.extract import _AR_PREP_FIRST, _CHUNK, _EN_PREP_FIRST, _fold_tok, _prepare, _role_tok, _tokenise
 
@@ -120,3 +123,43 @@ def test_catalogue_tables_match_the_plain_loop(known: list[KnownEntity], vocabul
     assert {w: e for w, e in some_starts.items() if w in vocabulary} == {
         w: e for w, e in starts.items() if w in vocabulary
     }
+
+
+# Names and the same glued to a conjunction or preposition; «وليد» is a name that looks glued.
+_CLITIC_WORDS = ["كريم", "وكريم", "فكريم", "العساف", "والعساف", "بالعساف", "ال", "وال", "و", "وليد", "ووليد", "x"]
+
+_KEY_WORDS = ["كريم", "العساف", "ال", "وليد", "ليد", "و", "x"]
+
+
+def _plain_find_mentions(texts: Sequence[Sequence[str]], names: dict[str, int]) -> Counter[int]:
+    """Every phrase length at every word whose first word, bare or not, starts some name."""
+    firsts = {first_word(key) for key in names}
+    longest = min(max((key.count(" ") + 1 for key in names), default=0), MAX_NAME_WORDS)
+    found: Counter[int] = Counter()
+    for words in texts:
+        i = 0
+        while i < len(words):
+            step = 1
+            if words[i] in firsts or _CLITIC.sub("", words[i], count=1) in firsts:
+                for n in range(min(longest, len(words) - i), 0, -1):
+                    phrase = " ".join(words[i : i + n])
+                    hit = names.get(phrase)
+                    if hit is None:
+                        stripped = _CLITIC.sub("", phrase, count=1)
+                        hit = names.get(stripped) if stripped != phrase else None
+                    if hit is not None:
+                        found[hit] += 1
+                        step = n
+                        break
+            i += step
+    return found
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(st.sampled_from(_CLITIC_WORDS), max_size=30), max_size=3),
+    st.lists(st.lists(st.sampled_from(_KEY_WORDS), min_size=1, max_size=10), max_size=8),
+)
+def test_find_mentions_matches_trying_every_length(texts: list[list[str]], keys: list[list[str]]) -> None:
+    names = {" ".join(words): n for n, words in enumerate(keys)}
+    assert find_mentions(texts, names) == _plain_find_mentions(texts, names)
