@@ -387,6 +387,7 @@ async def test_each_process_keeps_its_catalogue_current_with_the_others(
             merged = await desk.post(f"/v1/entities/{made}/merge", json={"source_id": duplicate})
             assert merged.status_code == 200, merged.text
             assert await speaker_of(editor, said(6, "سلمى بنت الدرويش")) == made
+            assert duplicate not in write_app.state.catalogue.entries  # merged away: no longer a live entity
 
 
 def speech(quotes: int, speaker: str) -> list[str]:
