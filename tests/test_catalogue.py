@@ -71,14 +71,23 @@ async def _both(
     return stated, remembered
 
 
+def _copied(copy: Memory, text: str, speakers: Sequence[str] = ()) -> Catalogue:
+    catalogue = copy.catalogue(_tokens([text]))
+    copy.include(catalogue, speakers)
+    return catalogue
+
+
 async def test_the_catalogue_in_memory_finds_what_the_statement_finds(write_app: FastAPI) -> None:
-    """Over every demo story (and its agencies, as slugs), then after entities are created, edited and merged."""
+    """Over every demo story (and its agencies, as slugs), then after entities are created, edited and merged.
+    A copy that replays the memory's journal, as a batch's helper process keeps one, finds the same."""
     now = utcnow()
     texts = [("\n".join([a.headline, *a.paragraphs]), a.agencies) for a in read_corpus().articles]
     async with write_app.state.db.session() as session:
         try:
-            memory = Memory()
+            memory, copy = Memory(journal=True), Memory()
             await memory.refresh(session)
+            copy.replay(memory.take_journal())
+            assert copy.entries == memory.entries and memory.take_journal() == []
             checked = 0
             for text, agencies in texts:
                 stated, remembered = await _both(session, memory, text, agencies, speakers=text.split()[-3:])
@@ -99,18 +108,21 @@ async def test_the_catalogue_in_memory_finds_what_the_statement_finds(write_app:
             text = "قال نادر الصيرفي الابن لـ Sayrafi the Elder إن المدير الصيرفي باق، بحسب نادر الصيرفي"
             assert new not in memory.catalogue(_tokens([text])).kinds  # not read again yet
             await memory.refresh(session)
+            copy.replay(memory.take_journal())
             stated, remembered = await _both(session, memory, text)
-            assert _seen(remembered) == _seen(stated)
+            assert _seen(remembered) == _seen(stated) == _seen(_copied(copy, text))
             assert {new, twin} <= remembered.kinds.keys()
             await update_entity(session, new, EntityPatch(add_aliases=["Sayrafi the Elder"], title="مدير"), now=now)
             await merge_entities(session, new, twin, now=now)
             await memory.refresh(session)
+            copy.replay(memory.take_journal())
+            assert copy.entries == memory.entries
             stated, remembered = await _both(session, memory, text)
-            assert _seen(remembered) == _seen(stated)
+            assert _seen(remembered) == _seen(stated) == _seen(_copied(copy, text))
             assert new in remembered.kinds and twin not in remembered.kinds  # merged: its names are the survivor's
             assert remembered.ids["sayrafi the elder"] == new
             stated, remembered = await _both(session, memory, "خبر بلا أسماء", speakers=["Nader Sayrafi"])
-            assert _seen(remembered) == _seen(stated)
+            assert _seen(remembered) == _seen(stated) == _seen(_copied(copy, "خبر بلا أسماء", ["Nader Sayrafi"]))
             assert list(remembered.kinds) == [new]
 
             # An entity this transaction created and has not committed: the memory is told of it.

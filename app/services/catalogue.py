@@ -188,13 +188,20 @@ async def _load(
     catalogue.add_all(map(Entry.of, rows))
 
 
-async def load_catalogue(session: DbSession, texts: Sequence[Sequence[str]], slugs: Sequence[str] = ()) -> Catalogue:
+async def load_catalogue(
+    session: DbSession,
+    texts: Sequence[Sequence[str]],
+    slugs: Sequence[str] = (),
+    *,
+    vocabulary: set[str] | None = None,
+) -> Catalogue:
     """The entities that can occur in the tokenised texts (found by a name's first word), and those named by slug.
+    `vocabulary` is the texts' `story_words`, if the caller has it.
 
     The cost grows with the story, not with the catalogue.
     """
     catalogue = Catalogue()
-    await _load(session, catalogue, "first", story_words(texts), slugs)
+    await _load(session, catalogue, "first", story_words(texts) if vocabulary is None else vocabulary, slugs)
     return catalogue
 
 
@@ -226,11 +233,15 @@ class Memory:
 
     Requests of one process share it: refreshes take turns, since one that is reading has already
     moved `seq` on, and another must not return before those rows are in.
+
+    With `journal`, what it learns is also kept in order (entries added, ids dropped) for `replay` on a
+    copy in another process, until taken with `take_journal`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, journal: bool = False) -> None:
         self.seq: int | None = None  # the change number it is current with; None before the first read
         self.entries: dict[int, Entry] = {}
+        self._journal: list[Entry | int] | None = [] if journal else None
         # The keys of every entry: by their first word, then their second ("" for a key of one word), to
         # (the key's other words, entry); and whole, to entries. A story's words are looked up in the
         # first level and their intersection with the second: a first name alone is shared by thousands.
@@ -267,7 +278,23 @@ class Memory:
             if row.merged_into_id is None:
                 self._add(Entry.of(row[1:-1]))
 
+    def take_journal(self) -> list[Entry | int]:
+        """What it learnt since the journal was last taken, for `replay`."""
+        taken, self._journal = self._journal, []
+        assert taken is not None, "a Memory(journal=True) keeps one"
+        return taken
+
+    def replay(self, journal: Iterable[Entry | int]) -> None:
+        """Learn what another memory's journal holds."""
+        for change in journal:
+            if isinstance(change, int):
+                self._drop(change)
+            else:
+                self._add(change)
+
     def _add(self, entry: Entry) -> None:
+        if self._journal is not None:
+            self._journal.append(entry)
         self.entries[entry.id] = entry
         self._slugs[entry.slug] = entry
         for key in entry.keys:
@@ -279,6 +306,8 @@ class Memory:
         entry = self.entries.pop(entity_id, None)
         if entry is None:
             return
+        if self._journal is not None:
+            self._journal.append(entity_id)
         if self._slugs.get(entry.slug) is entry:
             del self._slugs[entry.slug]
         for key in entry.keys:
@@ -288,11 +317,16 @@ class Memory:
             self._keys[key] = [other for other in self._keys[key] if other is not entry]
 
     def catalogue(
-        self, texts: Sequence[Sequence[str]], slugs: Sequence[str] = (), created: Sequence[Entry] = ()
+        self,
+        texts: Sequence[Sequence[str]],
+        slugs: Sequence[str] = (),
+        created: Sequence[Entry] = (),
+        *,
+        vocabulary: set[str] | None = None,
     ) -> Catalogue:
         """What `load_catalogue` finds for the same tokenised texts and slugs, with the entities
         `created` in this transaction so far, which the change log shows only once they are committed."""
-        words = story_words(texts)
+        words = story_words(texts) if vocabulary is None else vocabulary
         found: dict[int, Entry] = {}
         for word in words:
             seconds = self._firsts.get(word)
