@@ -1,6 +1,7 @@
 """Batch ingest: several stories to a transaction, each stored whole or not at all, reported as if alone."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -8,16 +9,27 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from app.db import create_sync_engine
-from app.models import ArticleStatus, article_table, change_table, entity_table, quote_table, section_table
+from app.db import create_sync_engine, transaction
+from app.demo.load import read_corpus
+from app.models import (
+    ArticleCreate,
+    ArticleStatus,
+    article_table,
+    change_table,
+    entity_table,
+    quote_table,
+    section_table,
+    utcnow,
+)
+from app.pipeline.extract import ExtractedQuote
 from app.pipeline.read import JSON
 from app.services import batch, changes, store
 from app.services.batch import Document, ingest_documents
+from app.services.catalogue import Memory
+from app.services.ingest import prepare, save_story
 from tests.conftest import Database
 from tests.test_counts import assert_exact
 from tests.test_ingest import speech, story
-
-pytestmark = pytest.mark.asyncio
 
 
 def document(body: dict[str, Any]) -> Document:
@@ -275,3 +287,48 @@ async def test_a_speaker_made_by_one_story_is_found_by_the_next_unless_that_stor
     assert len({row.slug for row in speakers}) == 2
     made = stored(write_database, sa.select(e.c.slug).where(e.c.name_ar.in_(["صفوان الدباغ", "نادر الطحان"])))
     assert len(made) == 2
+
+
+# --- the helper process ---------------------------------------------------------------------
+
+
+def _demo_documents(prefix: str) -> list[Document]:
+    """The demo corpus's stories under new guids: stories that name catalogued entities."""
+    return [
+        document({**article.model_dump(mode="json", include=set(ArticleCreate.model_fields)), "guid": f"{prefix}{n}"})
+        for n, article in enumerate(read_corpus().articles)
+    ]
+
+
+async def test_a_story_takes_its_prepared_quotes_only_if_found_against_its_own_catalogue(
+    write_app: FastAPI, write_database: Database
+) -> None:
+    """`save_story` takes the quotes `prepare` found if the catalogue it finds for the story holds the same
+    entities, and extracts them again if not. A quote the extractor would never find tells which it did."""
+    db = write_app.state.db
+    memory = Memory()
+    texts: dict[str, list[str]] = {}
+    for n, known in ((1, None), (2, [])):
+        body = ArticleCreate.model_validate(orjson.loads(_demo_documents(f"urn:test:prepared:{n}:")[3].body))
+        async with transaction(db) as session:
+            await memory.refresh(session)
+            prepared = prepare(body, memory)
+            assert prepared.known and prepared.quotes, "the story names catalogued entities, and quotes"
+            first = prepared.quotes[0]
+            marker = ExtractedQuote(
+                "نص لا يجده المستخرج", first.kind, first.cue, first.paragraph, first.start, first.end,
+                first.speaker, first.mention, first.confidence,
+            )  # fmt: skip
+            prepared = replace(
+                prepared, quotes=[marker, *prepared.quotes[1:]], known=prepared.known if known is None else known
+            )
+            await save_story(session, body, now=utcnow(), memory=memory, prepared=prepared)
+        q, a = quote_table, article_table
+        rows = stored(
+            write_database,
+            sa.select(q.c.text).join(a, a.c.id == q.c.article_id).where(a.c.guid == body.guid).order_by(q.c.position),
+        )
+        texts[body.guid] = [row.text for row in rows]
+    taken, extracted = texts.values()
+    assert "نص لا يجده المستخرج" in taken
+    assert "نص لا يجده المستخرج" not in extracted and len(extracted) == len(taken)

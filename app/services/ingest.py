@@ -35,8 +35,8 @@ from app.models import (
     quote_table,
     section_table,
 )
-from app.pipeline.analyse import extract_report, find_mentions, name_key, tokens
-from app.pipeline.extract import ExtractedQuote, Speaker, extract_quotes
+from app.pipeline.analyse import extract_report, find_mentions, name_key, story_words, tokens
+from app.pipeline.extract import ExtractedQuote, KnownEntity, Speaker, extract_quotes
 from app.pipeline.normalize import normalize, slugify
 from app.services import counters, search
 from app.services.catalogue import Catalogue, Entry, Memory, include_names, load_catalogue
@@ -71,6 +71,7 @@ class SaveResult:
     status: str  # created, updated, corrected or unchanged
     article_id: str
     version: int
+    prepared: bool = False  # the quotes found ahead (`prepare`) were taken
 
 
 @dataclass
@@ -134,11 +135,39 @@ class _Words:
 
     body: list[list[str]]
     all: list[list[str]]
+    vocabulary: set[str]  # story_words(all): what the catalogue is searched by
 
     @classmethod
     def of(cls, story: ArticleCreate) -> "_Words":
         body = _tokens([*story.paragraphs, story.dateline or ""])
-        return cls(body, body + _tokens([*story.agencies, *(tag.name for tag in story.entities)]))
+        every = body + _tokens([*story.agencies, *(tag.name for tag in story.entities)])
+        return cls(body, every, story_words(every))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What can be made of a story before it is written (see `prepare`): its words, its search terms,
+    and its quotes extracted against the catalogue entries `known`."""
+
+    words: _Words
+    terms: tuple[str, str]
+    known: list[KnownEntity]
+    quotes: list[ExtractedQuote]
+
+
+def prepare(story: ArticleCreate, memory: Memory) -> Prepared:
+    """What saving a story needs no database for: its words and search terms, and its quotes, found
+    against the entities `memory` holds of it.
+
+    A batch run has it done ahead of its writer, in another process (app/services/batch.py). Quotes
+    depend on the story and on those entities alone: `save_story` takes them if the catalogue it
+    finds for the story holds the very same entities (an entity created or changed meanwhile makes
+    it extract them again), so they are what it would have extracted itself.
+    """
+    words = _Words.of(story)
+    known = memory.catalogue(words.all, story.agencies, vocabulary=words.vocabulary).known
+    story_terms = search.terms(story.headline, story.summary, story.paragraphs)
+    return Prepared(words, story_terms, known, extract_quotes(story.paragraphs, story.language, known))
 
 
 def _clip(text: str | None, limit: int) -> str | None:
@@ -342,6 +371,7 @@ async def save_story(
     change: ChangeKind | None = None,
     deferred: Deferred | None = None,
     memory: Memory | None = None,
+    prepared: Prepared | None = None,
 ) -> SaveResult:
     """Create the story, or add a version if its content changed; a resend of the same content is a no-op.
 
@@ -351,7 +381,8 @@ async def save_story(
     `deferred` collects the story's change-log events, index rows and count changes instead of
     writing them: a batch of stories writes them all right before it commits, so that it holds the
     change-log lock only then. A story saved alone finds its entities in `memory` if it is given one,
-    refreshed in this transaction (a batch's `deferred` brings its own).
+    refreshed in this transaction (a batch's `deferred` brings its own). What was `prepared` of it
+    ahead is used if it still holds (see `prepare`).
     """
     content = story.model_dump(mode="json")
     digest = content_hash(content)
@@ -376,7 +407,7 @@ async def save_story(
         if inserted is None:
             current = await _lock_article(session, story.guid)
         else:
-            created = await _write_parts(
+            created, taken = await _write_parts(
                 session,
                 inserted.id,
                 story,
@@ -385,12 +416,13 @@ async def save_story(
                 existing=None,
                 deferred=deferred,
                 memory=memory,
+                prepared=prepared,
             )
             await add_version(session, inserted.id, 1, ChangeKind.created, [], content, digest, now)
             public_id = public_id_for(story.guid)
             event = Event(ChangeObject.article, public_id, ChangeAction.created, 1, section_id)
             await _log(session, created, event, now, deferred)
-            return SaveResult("created", public_id, 1)
+            return SaveResult("created", public_id, 1, taken)
     assert current is not None
     if current.status == ArticleStatus.canceled.value:
         raise StoryKilled(f"Story {story.guid!r} was killed; a killed story cannot be revived.")
@@ -414,7 +446,7 @@ async def save_story(
     )
     shown_before = await shown_entities(session, current.id)
     existing = (await session.execute(sa.select(q).where(q.c.article_id == current.id).order_by(q.c.id))).all()
-    created = await _write_parts(
+    created, taken = await _write_parts(
         session,
         current.id,
         story,
@@ -424,6 +456,7 @@ async def save_story(
         reindex=bool(_INDEXED & set(changed)),
         deferred=deferred,
         memory=memory,
+        prepared=prepared,
     )
     kind = change or ChangeKind.updated
     await add_version(session, current.id, version, kind, changed, content, digest, now)
@@ -437,7 +470,7 @@ async def save_story(
         shown_before=shown_before,
     )
     await _log(session, created, event, now, deferred)
-    return SaveResult(kind.value, current.public_id, version)
+    return SaveResult(kind.value, current.public_id, version, taken)
 
 
 async def _log(
@@ -462,22 +495,28 @@ async def _write_parts(
     reindex: bool = True,
     deferred: Deferred | None = None,
     memory: Memory | None = None,
-) -> list[int]:
+    prepared: Prepared | None = None,
+) -> tuple[list[int], bool]:
     """Agencies, quotes and mentions of the story's current version, their index rows and the counts
-    they change (written now, or added to `deferred`); returns the entities it created.
+    they change (written now, or added to `deferred`); returns the entities it created, and whether
+    it took the `prepared` quotes.
 
     `previous` is the article's locked row as it was (status, section), `existing` its stored quote
     rows; both None for a new article: nothing to replace then.
     """
-    words = _Words.of(story)
+    words = _Words.of(story) if prepared is None else prepared.words
     earlier: Sequence[Entry] = ()
     if deferred is not None:
         memory, earlier = deferred.memory, deferred.earlier
     if memory is None:
-        catalogue = await load_catalogue(session, words.all, story.agencies)
+        catalogue = await load_catalogue(session, words.all, story.agencies, vocabulary=words.vocabulary)
     else:
-        catalogue = memory.catalogue(words.all, story.agencies, earlier)
-    extracted = extract_quotes(story.paragraphs, story.language, catalogue.known)
+        catalogue = memory.catalogue(words.all, story.agencies, earlier, vocabulary=words.vocabulary)
+    taken = prepared is not None and prepared.known == catalogue.known
+    if prepared is not None and taken:
+        extracted = prepared.quotes
+    else:
+        extracted = extract_quotes(story.paragraphs, story.language, catalogue.known)
     speakers = [q.speaker.name for q in extracted if q.speaker]
     if memory is None:
         await include_names(session, catalogue, speakers)
@@ -511,7 +550,10 @@ async def _write_parts(
         added, removed = await _replace_quotes(session, article_id, story.published_at, rows, existing)
     later = Deferred() if deferred is None else deferred
     if reindex:
-        later.index.article(article_id, story.headline, story.summary, story.paragraphs)
+        story_terms = (
+            search.terms(story.headline, story.summary, story.paragraphs) if prepared is None else prepared.terms
+        )
+        later.index.article(article_id, story_terms)
     later.index.drop_quotes(removed)
     later.index.add_quotes(added)
     tally = later.tally
@@ -535,7 +577,7 @@ async def _write_parts(
         await write_deferred(session, later)
     if deferred is not None:
         deferred.created.extend(catalogue.created)
-    return [entry.id for entry in catalogue.created]
+    return [entry.id for entry in catalogue.created], taken
 
 
 async def _replace_quotes(

@@ -72,8 +72,9 @@ def indexed(text: str) -> str:
     return " ".join(filter(None, map(_word_terms, text.split())))  # a loop in C: a story has ~1,300 words
 
 
-def _body(summary: str | None, paragraphs: Sequence[str]) -> str:
-    return indexed(" ".join([summary or "", *paragraphs]))
+def terms(headline: str, summary: str | None, paragraphs: Sequence[str]) -> tuple[str, str]:
+    """What the index holds of a story: its headline's terms and its body's."""
+    return indexed(headline), indexed(" ".join([summary or "", *paragraphs]))
 
 
 _INDEX_ARTICLES = sa.text(
@@ -92,7 +93,8 @@ _INDEX_QUOTES = sa.text(
 async def index_article(
     session: DbSession, article_id: int, headline: str, summary: str | None, paragraphs: Sequence[str]
 ) -> None:
-    values = {"id": article_id, "headline": indexed(headline), "body": _body(summary, paragraphs)}
+    indexed_headline, body = terms(headline, summary, paragraphs)
+    values = {"id": article_id, "headline": indexed_headline, "body": body}
     if _dialect(session) == "postgresql":
         await session.execute(
             sa.text(
@@ -157,8 +159,9 @@ class Pending:
     quotes: dict[int, str] = field(default_factory=dict)  # quote id → indexed text
     removed: set[int] = field(default_factory=set)  # quotes deleted since: their index rows go first
 
-    def article(self, article_id: int, headline: str, summary: str | None, paragraphs: Sequence[str]) -> None:
-        self.articles[article_id] = (indexed(headline), _body(summary, paragraphs))
+    def article(self, article_id: int, story_terms: tuple[str, str]) -> None:
+        """A story's `terms`."""
+        self.articles[article_id] = story_terms
 
     def drop_quotes(self, deleted: Iterable[int]) -> None:
         for quote_id in deleted:
