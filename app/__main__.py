@@ -1,3 +1,5 @@
 from app.cli import cli
 
-cli(prog_name="python -m app")
+# Guarded: a process the ingest command spawns (its helper) imports this module again.
+if __name__ == "__main__":
+    cli(prog_name="python -m app")

@@ -181,30 +181,44 @@ def ingest(
     paths: Annotated[
         list[Path], typer.Argument(help="Files or folders: .json (ours or ninjs), .ndjson/.jsonl batches, .txt pages.")
     ],
+    helper: Annotated[
+        bool | None,
+        typer.Option(
+            "--helper/--no-helper",
+            help="Read and extract stories in a second process, ahead of the one that writes them. "
+            "Default: on with two cores or more and 64 stories or more.",
+        ),
+    ] = None,
 ) -> None:
     """Ingest stories from files; one bad story never stops the batch. Exit code 1 if any failed."""
+    from contextlib import nullcontext
+
     from rich.progress import Progress
 
     from app.db import Database
     from app.migrate import upgrade
-    from app.services.batch import documents, ingest_documents
+    from app.services.batch import Helper, documents, helper_wanted, ingest_documents
 
     settings = get_settings()
-    upgrade(settings.database_url)
     items = list(documents(paths))
 
-    async def run() -> "BatchReport":
+    async def run(helping: Helper | None) -> "BatchReport":
         db = Database(settings)
         try:
             with Progress(console=console) as bar:
                 task = bar.add_task("ingesting", total=len(items))
                 return await ingest_documents(
-                    db, items, timezone=settings.page_timezone, progress=lambda _: bar.advance(task)
+                    db, items, timezone=settings.page_timezone, progress=lambda _: bar.advance(task), helper=helping
                 )
         finally:
             await db.dispose()
 
-    report = asyncio.run(run())
+    # Started before the migrations are checked: it takes a second to start.
+    with Helper() if (helper_wanted(len(items)) if helper is None else helper) else nullcontext() as helping:
+        upgrade(settings.database_url)
+        report = asyncio.run(run(helping))
+    if report.prepared:
+        console.print(f"quotes of {report.prepared} of {len(items)} stories found ahead by the helper process")
     typer.echo(" ".join(f"{k}={report.counts.get(k, 0)}" for k in ("created", "updated", "unchanged", "failed")))
     for source, reason in report.failures:
         console.print(f"[red]failed[/red] {source}: {reason}")

@@ -1,6 +1,8 @@
 """Batch ingest: several stories to a transaction, each stored whole or not at all, reported as if alone."""
 
+import asyncio
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
 
@@ -9,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from app.config import Settings
+from app.db import Database as AppDatabase
 from app.db import create_sync_engine, transaction
 from app.demo.load import read_corpus
 from app.models import (
@@ -17,6 +21,7 @@ from app.models import (
     article_table,
     change_table,
     entity_table,
+    mention_table,
     quote_table,
     section_table,
     utcnow,
@@ -27,7 +32,7 @@ from app.services import batch, changes, store
 from app.services.batch import Document, ingest_documents
 from app.services.catalogue import Memory
 from app.services.ingest import prepare, save_story
-from tests.conftest import Database
+from tests.conftest import Database, new_database
 from tests.test_counts import assert_exact
 from tests.test_ingest import speech, story
 
@@ -298,6 +303,105 @@ def _demo_documents(prefix: str) -> list[Document]:
         document({**article.model_dump(mode="json", include=set(ArticleCreate.model_fields)), "guid": f"{prefix}{n}"})
         for n, article in enumerate(read_corpus().articles)
     ]
+
+
+def _what_is_stored(database: Database, guids: Sequence[str]) -> dict[str, Any]:
+    """Everything the batch wrote of these stories, by guid and slug rather than by id."""
+    a, q, e, m = article_table, quote_table, entity_table, mention_table
+    speaker = e.alias("speaker")
+    quotes = stored(
+        database,
+        sa.select(a.c.guid, a.c.version, speaker.c.slug, *[q.c[name] for name in _QUOTE_COLUMNS])
+        .join(q, q.c.article_id == a.c.id)
+        .outerjoin(speaker, speaker.c.id == q.c.speaker_id)
+        .where(a.c.guid.in_(guids))
+        .order_by(a.c.guid, q.c.position),
+    )
+    mentions = stored(
+        database,
+        sa.select(a.c.guid, e.c.slug, m.c.role, m.c.count)
+        .join(m, m.c.article_id == a.c.id)
+        .join(e, e.c.id == m.c.entity_id)
+        .where(a.c.guid.in_(guids))
+        .order_by(a.c.guid, e.c.slug, m.c.role),
+    )
+    entities = stored(
+        database,
+        sa.select(e.c.slug, e.c.kind, e.c.name_ar, e.c.name_en, e.c.title, e.c.quote_count, e.c.article_count).order_by(
+            e.c.slug
+        ),
+    )
+    return {
+        "quotes": [tuple(row) for row in quotes],
+        "mentions": [tuple(row) for row in mentions],
+        "entities": [tuple(row) for row in entities],
+        "log": logged(database, guids),
+    }
+
+
+_QUOTE_COLUMNS = (
+    "position", "text", "kind", "cue", "speaker_mention", "speaker_title", "paragraph", "start_offset", "end_offset",
+    "confidence", "method",
+)  # fmt: skip
+
+
+def test_a_helper_process_changes_nothing_of_what_is_stored(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The same documents into two new databases, by the writer alone and with a helper reading and
+    extracting ahead of it: the same outcome, row for row. Among them, a speaker first quoted with
+    his title and then without it: the helper, which learns of new entities only once their batch is
+    committed, extracts the second story without the title, and the writer must extract it again."""
+    minister = story(
+        guid="urn:test:helper:minister",
+        headline="وزير المالية يعلن موازنة جديدة",
+        paragraphs=speech(2, "صفوان الدباغ"),
+    )
+    again = story(
+        guid="urn:test:helper:again",
+        headline="الدباغ يتحدث مرة أخرى",
+        paragraphs=["وقال صفوان الدباغ للصحفيين إن «الموازنة الجديدة ستنشر الأسبوع المقبل»."],
+    )
+    demo = _demo_documents("urn:test:helper:demo:")
+    items: list[batch.Item] = [
+        *demo[:20],
+        document(minister),
+        document(again),
+        Document("broken.json", JSON, b"{broken"),
+        ("gone.json", "cannot read: gone"),
+        document({**minister, "paragraphs": [*minister["paragraphs"], "وكان الوزير قد زار الميناء أمس."]}),
+        *demo[20:],
+    ]
+    guids = [minister["guid"], again["guid"], *(d.source for d in demo)]
+
+    async def ingest(url: str, helper: batch.Helper | None) -> batch.BatchReport:
+        db = AppDatabase(Settings(database_url=url))
+        try:
+            # The extractor makes entities of some of what the demo's speakers are called: made first,
+            # they are in the catalogue the helper starts from.
+            await ingest_documents(db, _demo_documents("urn:test:helper:before:"), timezone="UTC")
+            if helper is not None:
+                await asyncio.wrap_future(helper.started)  # so that it prepares every story
+            return await ingest_documents(db, items, timezone="UTC", helper=helper)
+        finally:
+            await db.dispose()
+
+    outcomes = []
+    for helped in (False, True):
+        with new_database(backend, tmp_path_factory) as database, ExitStack() as stack:
+            helper = stack.enter_context(batch.Helper()) if helped else None
+            report = asyncio.run(ingest(database.url, helper))
+            outcomes.append((report.counts, report.failures, _what_is_stored(database, guids)))
+            if helper is not None:
+                # All but the two unreadable documents, and the two stories that name the minister after
+                # the first: the helper knows nothing of him, and they are extracted again.
+                assert report.prepared == len(items) - 4
+
+    alone, helped_out = outcomes
+    assert alone[0] == {"created": len(demo) + 2, "updated": 1, "unchanged": 0, "failed": 2}
+    assert helped_out == alone
+    titles = [row[8] for row in alone[2]["quotes"] if row[0] == again["guid"]]
+    assert titles == ["وزير المالية"], "the second story's speaker has the title the first gave him"
 
 
 async def test_a_story_takes_its_prepared_quotes_only_if_found_against_its_own_catalogue(

@@ -1,6 +1,7 @@
 """The command line: keys, batch ingest, extract and evaluate, against a real database."""
 
 import json
+import runpy
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,6 +59,23 @@ def test_ingest_files_folders_and_batches(env: None, tmp_path: Path) -> None:
     code, out, _ = run("ingest", str(folder))
     assert code == 0
     assert out.strip().splitlines()[-1] == "created=0 updated=0 unchanged=2 failed=0"
+
+
+def test_ingest_with_a_helper_process(env: None, write_database: Database, tmp_path: Path) -> None:
+    """`--helper` reads and extracts ahead in a second process; what is stored is checked by tests/test_batch.py."""
+    batch = tmp_path / "helped.ndjson"
+    batch.write_bytes(b"\n".join(orjson.dumps(story(guid=f"urn:cli:helped:{n}")) for n in range(12)) + b"\n")
+    code, out, err = run("ingest", "--helper", str(batch))
+    assert code == 0, err
+    assert out.strip().splitlines()[-1] == "created=12 updated=0 unchanged=0 failed=0"
+    code, out, err = run("ingest", "--no-helper", str(batch))
+    assert (code, out.strip().splitlines()[-1]) == (0, "created=0 updated=0 unchanged=12 failed=0"), err
+
+
+def test_the_module_runs_the_command_line_only_as_the_main_program() -> None:
+    """A process started by `spawn` (the ingest helper) imports the main module again, as `__mp_main__`:
+    it must not run the command line once more."""
+    assert runpy.run_module("app.__main__", run_name="__mp_main__")["cli"] is cli
 
 
 def test_extract_prints_the_contract(env: None, tmp_path: Path) -> None:
