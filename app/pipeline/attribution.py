@@ -7,6 +7,7 @@ resolve to the entity named earlier rather than to the words as written.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -690,6 +691,18 @@ def _catalogue_key(name: str) -> tuple[str, str]:
     return found
 
 
+@lru_cache(maxsize=1 << 16)
+def _start_words(key: str) -> tuple[tuple[str, ...], tuple[str, str], bool]:
+    """A folded catalogue key's words, the story words it can start at (its first, or «ل» and its
+    first), and whether it is a generic body word alone («الوزارة»). Remembered: the same
+    catalogue entries come story after story, some thousand names each."""
+    words = tuple(key.split())
+    if not words:
+        return words, ("", ""), False
+    generic = len(words) == 1 and (words[0] in _AR_BODY_HEADS or words[0] in lx.EN_ORG_WORDS)
+    return words, (words[0], "ل" + words[0]), generic
+
+
 def _known_tables(
     known: Sequence[KnownEntity], vocabulary: AbstractSet[str] | None
 ) -> tuple[dict[str, KnownEntity], _KnownStarts, bool]:
@@ -738,20 +751,22 @@ def _known_tables(
         wanted = set(vocabulary)
         wanted.update(w[1:] for w in vocabulary if w.startswith("ل"))
         chosen = compress(range(len(keys)), map(wanted.__contains__, firsts))
-    starts: _KnownStarts = {}
-    for at in chosen:
+    # Each start list holds its names longest first: taken in that order (a stable sort, as a sort
+    # of each list would be), they are appended in it.
+    info = list(map(_start_words, keys))
+    sizes = [-len(words) for words, _, _ in info]
+    starts: defaultdict[str, list[tuple[tuple[str, ...], KnownEntity]]] = defaultdict(list)
+    for at in sorted(chosen, key=sizes.__getitem__):
         k = owners[at]
-        words = tuple(keys[at].split())
-        generic = len(words) == 1 and (words[0] in _AR_BODY_HEADS or words[0] in lx.EN_ORG_WORDS)
+        words, (first, after_l), generic = info[at]
         if words and k.kind != "place" and not generic:
             # a bare «الوزارة» alias would claim every ministry in every story
             # places are never speakers and never the target of a back-reference
-            for first in (words[0], "ل" + words[0]):
-                starts.setdefault(first, []).append((words, k))
-    for entries in starts.values():
-        entries.sort(key=lambda e: -len(e[0]))  # longest name first
+            entry = (words, k)
+            starts[first].append(entry)
+            starts[after_l].append(entry)
     kinds = list(map(_KIND, known))
-    return index, starts, kinds.count("place") != len(kinds)
+    return index, dict(starts), kinds.count("place") != len(kinds)
 
 
 # A name's folded words and its heads (see _Entity), memoised: every story
