@@ -18,6 +18,7 @@ from app.demo.load import read_corpus
 from app.models import (
     ArticleCreate,
     ArticleStatus,
+    EntityPatch,
     article_table,
     change_table,
     entity_table,
@@ -31,6 +32,7 @@ from app.pipeline.read import JSON
 from app.services import batch, changes, store
 from app.services.batch import Document, ingest_documents
 from app.services.catalogue import Memory
+from app.services.entities import update_entity
 from app.services.ingest import prepare, save_story
 from tests.conftest import Database, new_database
 from tests.test_counts import assert_exact
@@ -408,31 +410,37 @@ async def test_a_story_takes_its_prepared_quotes_only_if_found_against_its_own_c
     write_app: FastAPI, write_database: Database
 ) -> None:
     """`save_story` takes the quotes `prepare` found if the catalogue it finds for the story holds the same
-    entities, and extracts them again if not. A quote the extractor would never find tells which it did."""
+    entities, unchanged since, and extracts them again if not: when the entities differ, and when one
+    of them was edited after the quotes were found. A quote the extractor would never find tells which."""
     db = write_app.state.db
     memory = Memory()
-    texts: dict[str, list[str]] = {}
-    for n, known in ((1, None), (2, [])):
+    marker = "نص لا يجده المستخرج"
+    stored_texts: list[list[str]] = []
+    for n, case in enumerate(("same", "other entities", "entity edited")):
         body = ArticleCreate.model_validate(orjson.loads(_demo_documents(f"urn:test:prepared:{n}:")[3].body))
         async with transaction(db) as session:
             await memory.refresh(session)
             prepared = prepare(body, memory)
-            assert prepared.known and prepared.quotes, "the story names catalogued entities, and quotes"
+            assert prepared.entities and prepared.quotes, "the story names catalogued entities, and quotes"
             first = prepared.quotes[0]
-            marker = ExtractedQuote(
-                "نص لا يجده المستخرج", first.kind, first.cue, first.paragraph, first.start, first.end,
+            quote = ExtractedQuote(
+                marker, first.kind, first.cue, first.paragraph, first.start, first.end,
                 first.speaker, first.mention, first.confidence,
             )  # fmt: skip
-            prepared = replace(
-                prepared, quotes=[marker, *prepared.quotes[1:]], known=prepared.known if known is None else known
-            )
+            prepared = replace(prepared, quotes=[quote, *prepared.quotes[1:]])
+            if case == "other entities":
+                prepared = replace(prepared, entities=prepared.entities[1:])
+            if case == "entity edited":
+                await update_entity(session, prepared.entities[-1], EntityPatch(title="لقب جديد"), now=utcnow())
+                await memory.refresh(session)
             await save_story(session, body, now=utcnow(), memory=memory, prepared=prepared)
         q, a = quote_table, article_table
         rows = stored(
             write_database,
             sa.select(q.c.text).join(a, a.c.id == q.c.article_id).where(a.c.guid == body.guid).order_by(q.c.position),
         )
-        texts[body.guid] = [row.text for row in rows]
-    taken, extracted = texts.values()
-    assert "نص لا يجده المستخرج" in taken
-    assert "نص لا يجده المستخرج" not in extracted and len(extracted) == len(taken)
+        stored_texts.append([row.text for row in rows])
+    taken, *extracted = stored_texts
+    assert marker in taken
+    for texts in extracted:
+        assert marker not in texts and len(texts) == len(taken)

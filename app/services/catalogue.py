@@ -235,13 +235,17 @@ class Memory:
     moved `seq` on, and another must not return before those rows are in.
 
     With `journal`, what it learns is also kept in order (entries added, ids dropped) for `replay` on a
-    copy in another process, until taken with `take_journal`.
+    copy in another process, until taken with `take_journal`. Either counts what it has learnt
+    (`learnt`), so that a catalogue found by the copy can be checked against the memory
+    (`unchanged_since`).
     """
 
     def __init__(self, *, journal: bool = False) -> None:
         self.seq: int | None = None  # the change number it is current with; None before the first read
         self.entries: dict[int, Entry] = {}
         self._journal: list[Entry | int] | None = [] if journal else None
+        self.learnt = 0  # entries added and dropped so far: a copy that replayed as many knows the same
+        self._learnt_at: dict[int, int] = {}  # entity id → `learnt` after the entity's last change
         # The keys of every entry: by their first word, then their second ("" for a key of one word), to
         # (the key's other words, entry); and whole, to entries. A story's words are looked up in the
         # first level and their intersection with the second: a first name alone is shared by thousands.
@@ -292,9 +296,15 @@ class Memory:
             else:
                 self._add(change)
 
+    def unchanged_since(self, learnt: int, entity_ids: Iterable[int]) -> bool:
+        """Whether none of these entities has changed since the memory had learnt `learnt` changes."""
+        return self.learnt == learnt or all(self._learnt_at.get(i, 0) <= learnt for i in entity_ids)
+
     def _add(self, entry: Entry) -> None:
         if self._journal is not None:
             self._journal.append(entry)
+        self.learnt += 1
+        self._learnt_at[entry.id] = self.learnt
         self.entries[entry.id] = entry
         self._slugs[entry.slug] = entry
         for key in entry.keys:
@@ -308,6 +318,8 @@ class Memory:
             return
         if self._journal is not None:
             self._journal.append(entity_id)
+        self.learnt += 1
+        self._learnt_at[entity_id] = self.learnt
         if self._slugs.get(entry.slug) is entry:
             del self._slugs[entry.slug]
         for key in entry.keys:

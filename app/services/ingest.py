@@ -36,7 +36,7 @@ from app.models import (
     section_table,
 )
 from app.pipeline.analyse import extract_report, find_mentions, name_key, story_words, tokens
-from app.pipeline.extract import ExtractedQuote, KnownEntity, Speaker, extract_quotes
+from app.pipeline.extract import ExtractedQuote, Speaker, extract_quotes
 from app.pipeline.normalize import normalize, slugify
 from app.services import counters, search
 from app.services.catalogue import Catalogue, Entry, Memory, include_names, load_catalogue
@@ -147,11 +147,13 @@ class _Words:
 @dataclass(frozen=True)
 class Prepared:
     """What can be made of a story before it is written (see `prepare`): its words, its search terms,
-    and its quotes extracted against the catalogue entries `known`."""
+    and its quotes, extracted against the catalogue entries `entities` (ids, in catalogue order) of
+    a memory that had learnt `learnt` changes."""
 
     words: _Words
     terms: tuple[str, str]
-    known: list[KnownEntity]
+    entities: tuple[int, ...]
+    learnt: int
     quotes: list[ExtractedQuote]
 
 
@@ -159,15 +161,18 @@ def prepare(story: ArticleCreate, memory: Memory) -> Prepared:
     """What saving a story needs no database for: its words and search terms, and its quotes, found
     against the entities `memory` holds of it.
 
-    A batch run has it done ahead of its writer, in another process (app/services/batch.py). Quotes
-    depend on the story and on those entities alone: `save_story` takes them if the catalogue it
-    finds for the story holds the very same entities (an entity created or changed meanwhile makes
-    it extract them again), so they are what it would have extracted itself.
+    A batch run has it done ahead of its writer, in another process (app/services/batch.py), with a
+    copy of the writer's memory. Quotes depend on the story and on those entities alone:
+    `save_story` takes them if the catalogue it finds for the story holds the very same entities,
+    none of them changed since (an entity created or changed meanwhile makes it extract them again),
+    so they are what it would have extracted itself. Entities go by id: sent whole, a story's
+    catalogue of a thousand entities cost the writer more to unpickle and compare than to extract.
     """
     words = _Words.of(story)
-    known = memory.catalogue(words.all, story.agencies, vocabulary=words.vocabulary).known
+    catalogue = memory.catalogue(words.all, story.agencies, vocabulary=words.vocabulary)
     story_terms = search.terms(story.headline, story.summary, story.paragraphs)
-    return Prepared(words, story_terms, known, extract_quotes(story.paragraphs, story.language, known))
+    quotes = extract_quotes(story.paragraphs, story.language, catalogue.known)
+    return Prepared(words, story_terms, tuple(catalogue.kinds), memory.learnt, quotes)
 
 
 def _clip(text: str | None, limit: int) -> str | None:
@@ -512,7 +517,12 @@ async def _write_parts(
         catalogue = await load_catalogue(session, words.all, story.agencies, vocabulary=words.vocabulary)
     else:
         catalogue = memory.catalogue(words.all, story.agencies, earlier, vocabulary=words.vocabulary)
-    taken = prepared is not None and prepared.known == catalogue.known
+    taken = (
+        prepared is not None
+        and memory is not None
+        and tuple(catalogue.kinds) == prepared.entities
+        and memory.unchanged_since(prepared.learnt, prepared.entities)
+    )
     if prepared is not None and taken:
         extracted = prepared.quotes
     else:
