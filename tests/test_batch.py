@@ -157,7 +157,7 @@ async def test_a_failed_transaction_is_written_again_story_by_story(
 async def test_a_batch_commits_every_so_many_stories(
     write_app: FastAPI, write_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(batch, "BATCH_STORIES", 2)
+    monkeypatch.setattr(batch, "BATCH_STORIES", {"sqlite": 2, "postgresql": 2})
     bodies = [story(guid=f"urn:test:batch:every:{n}", headline=f"قصة الدفعات رقم {n}") for n in range(5)]
     guids = [body["guid"] for body in bodies]
     seen: dict[str, list[str]] = {}
