@@ -6,8 +6,9 @@ Stories are written several to a transaction, each in its own savepoint: a commi
 With a `Helper`, a second process parses the documents and extracts their quotes ahead of the
 writer (`ingest.prepare`: a third of a story's time), against a copy of the writer's catalogue kept
 current from its journal. The writer takes a story's quotes only if its own catalogue finds the
-same entities in the story (see `save_story`), so what is stored is what the writer alone would
-have stored; a story the helper could not read is read again, and reported, by the writer.
+same entities in the story, none changed since (see `save_story`), so what is stored is what the
+writer alone would have stored; a story the helper could not read is read again, and reported, by
+the writer.
 """
 
 import asyncio
