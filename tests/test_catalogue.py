@@ -18,7 +18,10 @@ from app.services.store import create_entity, insert_entity_names
 pytestmark = pytest.mark.asyncio
 
 
-async def test_a_story_loads_the_entities_all_of_whose_words_it_holds(write_app: FastAPI) -> None:
+async def test_a_story_loads_the_entities_it_can_name(write_app: FastAPI) -> None:
+    """Those with a name all of whose words the story holds, its first two side by side (a leading
+    "the" aside, or an «s» of a possessive between): a given name here and a family name there name
+    nobody."""
     async with write_app.state.db.session() as session:
         try:
             named = {
@@ -39,12 +42,28 @@ async def test_a_story_loads_the_entities_all_of_whose_words_it_holds(write_app:
                 "scattered words": await create_entity(
                     session, slug="t-scattered", kind=EntityKind.person, name_ar=None, name_en="Board Qandili"
                 ),
+                "possessive": await create_entity(
+                    session,
+                    slug="t-possessive",
+                    kind=EntityKind.government,
+                    name_ar=None,
+                    name_en="the Lorian Foreign Ministry",
+                ),
+                "the, apart": await create_entity(
+                    session, slug="t-the-apart", kind=EntityKind.organization, name_ar=None, name_en="The Qandili Board"
+                ),
             }
-            text = "وقال زياد قنديلي إن the port board would meet the Board, and Qandili agreed."
+            text = (
+                "وقال زياد قنديلي إن the port board would meet the Board, and Qandili agreed. "
+                "Lorian's foreign ministry said it would attend."
+            )
             catalogue = await load_catalogue(session, _tokens([text]))
             loaded = {label for label, entity_id in named.items() if entity_id in catalogue.kinds}
-            assert loaded == {"whole", "by alias", "scattered words"}
+            assert loaded == {"whole", "by alias", "possessive"}
             assert catalogue.ids["port board"] == named["by alias"]
+            memory = Memory()
+            await memory.refresh(session)
+            assert memory.catalogue(_tokens([text])).kinds.keys() == catalogue.kinds.keys()
         finally:
             await session.rollback()
 

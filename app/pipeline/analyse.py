@@ -7,6 +7,7 @@ what comes out; `POST /v1/extract` and `python -m app extract` show it as is.
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -56,6 +57,37 @@ def story_words(texts: Sequence[Sequence[str]]) -> set[str]:
     words |= {bare(word) for word in words}
     words.discard("")
     return words
+
+
+def story_pairs(texts: Sequence[Sequence[str]]) -> set[str]:
+    """The pairs of words that stand together in the texts, as "first second": the first also bare
+    of its clitic, and across the «s» of a possessive ("Qamaristan's foreign" gives "qamaristan
+    foreign"). A name of two words or more can only be in a story whose pairs hold its first two."""
+    pairs: set[str] = set()
+    for text in texts:
+        for at in range(len(text) - 1):
+            first, second = text[at], text[at + 1]
+            pairs.add(f"{first} {second}")
+            if (stripped := bare(first)) != first:
+                pairs.add(f"{stripped} {second}")
+            if second == "s" and at + 2 < len(text):
+                pairs.add(f"{first} {text[at + 2]}")
+    return pairs
+
+
+def placed(words: Sequence[str], pairs: AbstractSet[str]) -> bool:
+    """Whether a name key's words can stand in a story with these `story_pairs`: a single word can,
+    a longer name if its first two words stand together; a name that starts with "the" also without
+    it ("the Qamaristan foreign ministry" is named "Qamaristan's foreign ministry")."""
+    if len(words) < 2 or f"{words[0]} {words[1]}" in pairs:
+        return True
+    return words[0] == "the" and (len(words) < 3 or f"{words[1]} {words[2]}" in pairs)
+
+
+def holds(key: str, words: set[str], pairs: AbstractSet[str]) -> bool:
+    """Whether a story with these `story_words` and `story_pairs` can name the name key `key`."""
+    split = key.split(" ")
+    return words.issuperset(split) and placed(split, pairs)
 
 
 def find_mentions(texts: Sequence[Sequence[str]], names: Mapping[str, T]) -> Counter[T]:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 
 from app.db import DbSession
 from app.models import ChangeObject, EntityKind, change_table, entity_name_table, entity_table
-from app.pipeline.analyse import name_key, story_words
+from app.pipeline.analyse import holds, name_key, placed, story_pairs, story_words
 from app.pipeline.extract import KnownEntity
 
 # A name's lookup keys arrive joined into one string per entity; keys are words and spaces only.
@@ -176,16 +176,25 @@ def _entities_named(postgres: bool, by: str) -> sa.Select[Any]:
 
 
 async def _load(
-    session: DbSession, catalogue: Catalogue, by: str, names: Iterable[str], slugs: Iterable[str] = ()
+    session: DbSession,
+    catalogue: Catalogue,
+    by: str,
+    names: Iterable[str],
+    slugs: Sequence[str] = (),
+    pairs: set[str] | None = None,
 ) -> None:
-    """Add the live entities found by name (`by` "first" or "norm") or by slug, in one statement.
+    """Add the live entities found by name (`by` "first" or "norm") or by slug, in one statement; by
+    first word, only those a name of which has its first two words together in the story (`pairs`).
 
     Merged entities live on as their survivor's aliases.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     params = {"names": _listed(postgres, names), "slugs": _listed(postgres, slugs)}
-    rows = (await session.execute(_entities_named(postgres, by), params)).all()
-    catalogue.add_all(map(Entry.of, rows))
+    entries: Iterable[Entry] = map(Entry.of, (await session.execute(_entities_named(postgres, by), params)).all())
+    if pairs is not None:
+        words = set(names)
+        entries = (e for e in entries if e.slug in slugs or any(holds(key, words, pairs) for key in e.keys))
+    catalogue.add_all(entries)
 
 
 async def load_catalogue(
@@ -194,14 +203,17 @@ async def load_catalogue(
     slugs: Sequence[str] = (),
     *,
     vocabulary: set[str] | None = None,
+    pairs: set[str] | None = None,
 ) -> Catalogue:
-    """The entities that can occur in the tokenised texts (found by a name's first word), and those named by slug.
-    `vocabulary` is the texts' `story_words`, if the caller has it.
+    """The entities that can occur in the tokenised texts (found by a name's first word, and the first
+    two words of the name side by side), and those named by slug. `vocabulary` and `pairs` are the
+    texts' `story_words` and `story_pairs`, if the caller has them.
 
     The cost grows with the story, not with the catalogue.
     """
     catalogue = Catalogue()
-    await _load(session, catalogue, "first", story_words(texts) if vocabulary is None else vocabulary, slugs)
+    words = story_words(texts) if vocabulary is None else vocabulary
+    await _load(session, catalogue, "first", words, slugs, story_pairs(texts) if pairs is None else pairs)
     return catalogue
 
 
@@ -335,24 +347,36 @@ class Memory:
         created: Sequence[Entry] = (),
         *,
         vocabulary: set[str] | None = None,
+        pairs: set[str] | None = None,
     ) -> Catalogue:
         """What `load_catalogue` finds for the same tokenised texts and slugs, with the entities
         `created` in this transaction so far, which the change log shows only once they are committed."""
         words = story_words(texts) if vocabulary is None else vocabulary
+        together = story_pairs(texts) if pairs is None else pairs
         found: dict[int, Entry] = {}
         for word in words:
             seconds = self._firsts.get(word)
             if seconds is None:
                 continue
+            the = word == "the"
             for second in (seconds.keys() & words) | ({""} if "" in seconds else set()):
+                # A name's first two words stand together in the story (see `placed`), which a name of
+                # people's commonest first and family names does not in most stories that hold both:
+                # 740 entities a story at 20,000 entities without it, 125 with it.
+                if second and not the and f"{word} {second}" not in together:
+                    continue
                 for rest, entry in seconds[second]:
-                    if entry.id not in found and all(map(words.__contains__, rest)):
+                    if (
+                        entry.id not in found
+                        and all(map(words.__contains__, rest))
+                        and (not the or placed((word, second, *rest), together))
+                    ):
                         found[entry.id] = entry
         for slug in slugs:
             if (named := self._slugs.get(slug)) is not None:
                 found[named.id] = named
         for entry in created:
-            if entry.slug in slugs or any(words.issuperset(key.split(" ")) for key in entry.keys):
+            if entry.slug in slugs or any(holds(key, words, together) for key in entry.keys):
                 found[entry.id] = entry
         catalogue = Catalogue()
         catalogue.add_all(found.values())

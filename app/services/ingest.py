@@ -35,7 +35,7 @@ from app.models import (
     quote_table,
     section_table,
 )
-from app.pipeline.analyse import extract_report, find_mentions, name_key, story_words, tokens
+from app.pipeline.analyse import extract_report, find_mentions, name_key, story_pairs, story_words, tokens
 from app.pipeline.extract import ExtractedQuote, Speaker, extract_quotes
 from app.pipeline.normalize import normalize, slugify
 from app.services import counters, search
@@ -135,13 +135,14 @@ class _Words:
 
     body: list[list[str]]
     all: list[list[str]]
-    vocabulary: set[str]  # story_words(all): what the catalogue is searched by
+    vocabulary: set[str]  # story_words(all) and story_pairs(all): what the catalogue is searched by
+    pairs: set[str]
 
     @classmethod
     def of(cls, story: ArticleCreate) -> "_Words":
         body = _tokens([*story.paragraphs, story.dateline or ""])
         every = body + _tokens([*story.agencies, *(tag.name for tag in story.entities)])
-        return cls(body, every, story_words(every))
+        return cls(body, every, story_words(every), story_pairs(every))
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def prepare(story: ArticleCreate, memory: Memory) -> Prepared:
     catalogue of a thousand entities cost the writer more to unpickle and compare than to extract.
     """
     words = _Words.of(story)
-    catalogue = memory.catalogue(words.all, story.agencies, vocabulary=words.vocabulary)
+    catalogue = memory.catalogue(words.all, story.agencies, vocabulary=words.vocabulary, pairs=words.pairs)
     story_terms = search.terms(story.headline, story.summary, story.paragraphs)
     quotes = extract_quotes(story.paragraphs, story.language, catalogue.known)
     return Prepared(words, story_terms, tuple(catalogue.kinds), memory.learnt, quotes)
@@ -514,9 +515,11 @@ async def _write_parts(
     if deferred is not None:
         memory, earlier = deferred.memory, deferred.earlier
     if memory is None:
-        catalogue = await load_catalogue(session, words.all, story.agencies, vocabulary=words.vocabulary)
+        catalogue = await load_catalogue(
+            session, words.all, story.agencies, vocabulary=words.vocabulary, pairs=words.pairs
+        )
     else:
-        catalogue = memory.catalogue(words.all, story.agencies, earlier, vocabulary=words.vocabulary)
+        catalogue = memory.catalogue(words.all, story.agencies, earlier, vocabulary=words.vocabulary, pairs=words.pairs)
     taken = (
         prepared is not None
         and memory is not None
