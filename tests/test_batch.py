@@ -1,9 +1,13 @@
 """Batch ingest: several stories to a transaction, each stored whole or not at all, reported as if alone."""
 
 import asyncio
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -444,3 +448,33 @@ async def test_a_story_takes_its_prepared_quotes_only_if_found_against_its_own_c
     assert marker in taken
     for texts in extracted:
         assert marker not in texts and len(texts) == len(taken)
+
+
+def _running(pid: int) -> bool:
+    """Whether the process is alive (an exited child nobody has reaped yet is not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_the_helper_goes_when_its_writer_is_killed() -> None:
+    """A writer killed outright (a timeout's SIGKILL) must not leave its helper behind: it would wait for
+    ever to hand back a chunk."""
+    script = (
+        "import multiprocessing, os, signal\n"
+        "from app.services.batch import Helper\n"
+        "helper = Helper()\n"
+        "helper.started.result(timeout=60)\n"
+        "print(*(child.pid for child in multiprocessing.active_children()), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert pids, done.stderr
+    deadline = time.monotonic() + 30
+    while any(map(_running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_running, pids))

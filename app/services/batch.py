@@ -14,6 +14,7 @@ the writer.
 import asyncio
 import os
 import pickle
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,7 +22,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from ctypes import c_longlong
 from dataclasses import dataclass, field
 from itertools import chain, count, islice
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
 from zoneinfo import ZoneInfo
@@ -121,6 +123,16 @@ _passed: c_longlong | None = None
 def _start(passed: c_longlong) -> None:
     global _passed
     _passed = passed
+    # A writer that is killed would leave the helper blocked for ever on a full result pipe, whose
+    # reading end it holds too (spawn hands it the whole queue): it goes when the writer goes.
+    writer = parent_process()
+    if writer is not None:
+        threading.Thread(target=_exit_after, args=(writer,), daemon=True).start()
+
+
+def _exit_after(writer: BaseProcess) -> None:
+    writer.join()
+    os._exit(1)
 
 
 def _started() -> None:
