@@ -52,14 +52,17 @@ async def test_a_story_loads_the_entities_it_can_name(write_app: FastAPI) -> Non
                 "the, apart": await create_entity(
                     session, slug="t-the-apart", kind=EntityKind.organization, name_ar=None, name_en="The Qandili Board"
                 ),
+                "after «ل»": await create_entity(
+                    session, slug="t-after-lam", kind=EntityKind.agency, name_ar="وكالة نجمة الصحراء", name_en=None
+                ),
             }
             text = (
                 "وقال زياد قنديلي إن the port board would meet the Board, and Qandili agreed. "
-                "Lorian's foreign ministry said it would attend."
+                "Lorian's foreign ministry said it would attend. وقالت وكالة أخرى إن قنديلي صرح لوكالة نجمة الصحراء."
             )
             catalogue = await load_catalogue(session, _tokens([text]))
             loaded = {label for label, entity_id in named.items() if entity_id in catalogue.kinds}
-            assert loaded == {"whole", "by alias", "possessive"}
+            assert loaded == {"whole", "by alias", "possessive", "after «ل»"}
             assert catalogue.ids["port board"] == named["by alias"]
             memory = Memory()
             await memory.refresh(session)

@@ -61,8 +61,9 @@ def story_words(texts: Sequence[Sequence[str]]) -> set[str]:
 
 def story_pairs(texts: Sequence[Sequence[str]]) -> set[str]:
     """The pairs of words that stand together in the texts, as "first second": the first also bare
-    of its clitic, and across the «s» of a possessive ("Qamaristan's foreign" gives "qamaristan
-    foreign"). A name of two words or more can only be in a story whose pairs hold its first two."""
+    of its clitic, or of a «ل» (the extractor reads «لوكالة نوفا» as «وكالة نوفا»), and across the
+    «s» of a possessive ("Qamaristan's foreign" gives "qamaristan foreign"). A name of two words or
+    more can only be in a story whose pairs hold its first two."""
     pairs: set[str] = set()
     for text in texts:
         for at in range(len(text) - 1):
@@ -70,6 +71,8 @@ def story_pairs(texts: Sequence[Sequence[str]]) -> set[str]:
             pairs.add(f"{first} {second}")
             if (stripped := bare(first)) != first:
                 pairs.add(f"{stripped} {second}")
+            if stripped.startswith("ل") and len(stripped) > 1:
+                pairs.add(f"{stripped[1:]} {second}")
             if second == "s" and at + 2 < len(text):
                 pairs.add(f"{first} {text[at + 2]}")
     return pairs
