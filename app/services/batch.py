@@ -151,12 +151,12 @@ def _prepare_chunk(number: int, journal: list[Entry | int], documents: list[Docu
     ready: list[Prepared | None] = [None] * len(documents)
     if _passed is None or number > _passed.value:
         for i, document in enumerate(documents):
-            try:
-                story = read_story(document.body, document.content_type, guid=None, timezone=zone) if document else None
-            except Exception:  # the writer reads it again, and reports why
+            if document is None:
                 continue
-            if story is not None:
-                ready[i] = prepare(story, _copy)
+            try:
+                ready[i] = prepare(read_story(document.body, document.content_type, guid=None, timezone=zone), _copy)
+            except Exception:  # the writer does it again, and reports why; the rest of the chunk stands
+                continue
     return pickle.dumps(ready, protocol=pickle.HIGHEST_PROTOCOL)
 
 
