@@ -179,7 +179,7 @@ async def _load(
     session: DbSession,
     catalogue: Catalogue,
     by: str,
-    names: Iterable[str],
+    names: set[str],
     slugs: Sequence[str] = (),
     pairs: set[str] | None = None,
 ) -> None:
@@ -192,8 +192,7 @@ async def _load(
     params = {"names": _listed(postgres, names), "slugs": _listed(postgres, slugs)}
     entries: Iterable[Entry] = map(Entry.of, (await session.execute(_entities_named(postgres, by), params)).all())
     if pairs is not None:
-        words = set(names)
-        entries = (e for e in entries if e.slug in slugs or any(holds(key, words, pairs) for key in e.keys))
+        entries = (e for e in entries if e.slug in slugs or any(holds(key, names, pairs) for key in e.keys))
     catalogue.add_all(entries)
 
 
@@ -257,7 +256,7 @@ class Memory:
         self.entries: dict[int, Entry] = {}
         self._journal: list[Entry | int] | None = [] if journal else None
         self.learnt = 0  # entries added and dropped so far: a copy that replayed as many knows the same
-        self._learnt_at: dict[int, int] = {}  # entity id → `learnt` after the entity's last change
+        self._learnt_at: dict[int, int] = {}  # with a journal: entity id → `learnt` after its last change
         # The keys of every entry: by their first word, then their second ("" for a key of one word), to
         # (the key's other words, entry); and whole, to entries. A story's words are looked up in the
         # first level and their intersection with the second: a first name alone is shared by thousands.
@@ -309,14 +308,17 @@ class Memory:
                 self._add(change)
 
     def unchanged_since(self, learnt: int, entity_ids: Iterable[int]) -> bool:
-        """Whether none of these entities has changed since the memory had learnt `learnt` changes."""
-        return self.learnt == learnt or all(self._learnt_at.get(i, 0) <= learnt for i in entity_ids)
+        """Whether none of these entities has changed since the memory had learnt `learnt` changes. Only a
+        memory with a journal stamps its entities' changes; one without can tell only that none changed."""
+        if self.learnt == learnt:
+            return True
+        return self._journal is not None and all(self._learnt_at.get(i, 0) <= learnt for i in entity_ids)
 
     def _add(self, entry: Entry) -> None:
+        self.learnt += 1
         if self._journal is not None:
             self._journal.append(entry)
-        self.learnt += 1
-        self._learnt_at[entry.id] = self.learnt
+            self._learnt_at[entry.id] = self.learnt
         self.entries[entry.id] = entry
         self._slugs[entry.slug] = entry
         for key in entry.keys:
@@ -328,10 +330,10 @@ class Memory:
         entry = self.entries.pop(entity_id, None)
         if entry is None:
             return
+        self.learnt += 1
         if self._journal is not None:
             self._journal.append(entity_id)
-        self.learnt += 1
-        self._learnt_at[entity_id] = self.learnt
+            self._learnt_at[entity_id] = self.learnt
         if self._slugs.get(entry.slug) is entry:
             del self._slugs[entry.slug]
         for key in entry.keys:
