@@ -24,12 +24,14 @@ from app.api.formats import (
     LIST_FORMATS,
     LIST_RESPONSES,
     ExpandQuery,
+    Format,
     ItemFieldsQuery,
     ItemFormatQuery,
     ListFieldsQuery,
     ListFormatQuery,
     expand_set,
     field_set,
+    json_page,
     negotiate,
     render_article,
     render_list,
@@ -49,7 +51,7 @@ from app.models import (
     VersionSummary,
     utcnow,
 )
-from app.pagination import Page, next_link
+from app.pagination import Page
 from app.pipeline.read import read_story
 from app.services import articles, ingest
 
@@ -66,14 +68,13 @@ ArticlePath = Annotated[ArticleId, Path(description="Article id.", examples=["k3
 )
 async def list_articles(
     request: Request,
-    response: Response,
     session: SessionDep,
     filters: ArticleFiltersDep,
     page: PageDep,
     format: ListFormatQuery = None,
     fields: ListFieldsQuery = None,
     expand: ExpandQuery = None,
-) -> Page[ArticleSummary] | Response:
+) -> Response:
     """Article summaries, newest first by default, filtered by section, time, entity, speaker, language,
     agency and status. Filters combine (AND); a repeated parameter matches any of its values.
     Follow `next_cursor` or the `Link: rel=next` header for the next page; cursors stay valid while
@@ -81,13 +82,16 @@ async def list_articles(
     embeds them in each item and `fields=` keeps only the fields named."""
     fmt = negotiate(request, format, LIST_FORMATS)
     wanted = field_set(fields, ArticleExpanded)
+    expanded = expand_set(expand)
+    if fmt is Format.json and wanted is None and not expanded:
+        texts, cursor = await articles.list_json(
+            session, filters=filters, sort=page.sort, cursor=page.cursor, limit=page.limit
+        )
+        return json_page(request, texts, cursor)
     items, cursor = await articles.list_articles(
-        session, filters=filters, sort=page.sort, cursor=page.cursor, limit=page.limit, expand=expand_set(expand)
+        session, filters=filters, sort=page.sort, cursor=page.cursor, limit=page.limit, expand=expanded
     )
-    if (rendered := render_list(request, items, cursor, fmt, wanted)) is not None:
-        return rendered
-    response.headers.update(next_link(request.url, cursor))
-    return Page(items=items, next_cursor=cursor)
+    return render_list(request, items, cursor, fmt, wanted)
 
 
 @router.get(

@@ -14,6 +14,7 @@ from app.api.deps import (
     QuoteFiltersDep,
     require_unchanged,
 )
+from app.api.formats import json_page
 from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
 from app.models import (
@@ -105,27 +106,30 @@ async def list_entity_quotes(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{entity_id}/articles", summary="List an entity's articles", responses=problem_responses(404, 422, 503))
+@router.get(
+    "/{entity_id}/articles",
+    summary="List an entity's articles",
+    response_model=Page[ArticleSummary],
+    responses=problem_responses(404, 422, 503),
+)
 async def list_entity_articles(
     entity_id: EntityPath,
     request: Request,
-    response: Response,
     session: SessionDep,
     filters: ArticleFiltersDep,
     page: PageDep,
-) -> Page[ArticleSummary]:
+) -> Response:
     """Articles that mention this entity (as speaker, subject or place); takes the same filters as the
     article list."""
     await entities.ensure_entity(session, entity_id)
-    items, cursor = await articles.list_articles(
+    texts, cursor = await articles.list_json(
         session,
         filters=replace(filters, mentions_entity=entity_id),
         sort=page.sort,
         cursor=page.cursor,
         limit=page.limit,
     )
-    response.headers.update(next_link(request.url, cursor))
-    return Page(items=items, next_cursor=cursor)
+    return json_page(request, texts, cursor)
 
 
 @router.patch("/{entity_id}", summary="Edit an entity", responses=problem_responses(308, 401, 403, 404, 412, 422, 503))

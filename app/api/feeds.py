@@ -38,9 +38,7 @@ async def _feed(
     items, next_cursor = await articles.list_articles(
         session, filters=replace(filters, statuses=_FEED_STATUSES), sort=Sort.newest, cursor=cursor, limit=limit
     )
-    rendered = render_list(request, items, next_cursor, fmt, None, title=title)
-    assert rendered is not None
-    return rendered
+    return render_list(request, items, next_cursor, fmt, None, title=title)
 
 
 class FeedType(StrEnum):

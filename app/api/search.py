@@ -122,9 +122,7 @@ async def search_all(
         items, cursor = await articles.list_articles(
             session, filters=filters, sort=Sort.relevance, cursor=None, limit=limit
         )
-        rendered = render_list(request, items, None, Format(format.value), None, title=f"Search: {q}")
-        assert rendered is not None
-        return rendered
+        return render_list(request, items, None, Format(format.value), None, title=f"Search: {q}")
     wanted = terms(found.query)
     results = SearchResults(query=q, articles=None, quotes=None, entities=None)
     if Kind.articles in kinds:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -20,6 +21,7 @@ from app.models import (
     Image,
     MentionPublic,
     Provenance,
+    SectionRef,
     VersionPublic,
     VersionSummary,
     article_agency_table,
@@ -32,7 +34,6 @@ from app.models import (
 from app.pagination import Sort, encode_cursor, keyset, keyset_params, page_order
 from app.services.common import (
     ENTITY_REF_COLUMNS,
-    SECTION_COLUMNS,
     ArticleFilters,
     View,
     a,
@@ -41,75 +42,52 @@ from app.services.common import (
     bound,
     effective_sort,
     entity_ref,
+    json_object,
+    json_text,
+    json_time,
     s,
     search_join,
     search_params,
-    section_ref,
     view_conditions,
 )
 from app.services.quotes import quotes_of_articles
 from app.services.search import few_hits
 
-_QUOTE_COUNT = (
-    sa.select(sa.func.count()).where(quote_table.c.article_id == a.c.id).scalar_subquery().label("quote_count")
-)
-
-_SUMMARY_COLUMNS = (
-    a.c.id.label("row_id"),
-    a.c.public_id,
-    a.c.guid,
-    a.c.version,
-    a.c.language,
-    a.c.headline,
-    a.c.summary,
-    a.c.byline,
-    a.c.dateline,
-    a.c.published_at,
-    a.c.updated_at,
-    a.c.status,
-    *SECTION_COLUMNS,
-    _QUOTE_COUNT,
-)
+_QUOTE_COUNT = sa.select(sa.func.count()).where(quote_table.c.article_id == a.c.id).scalar_subquery()
 
 
 @lru_cache(maxsize=2)
-def _agencies(dialect: str) -> sa.Label[Any]:
-    """An article's credited agencies as a JSON array in credit order, a column of its row: a page or
-    an article then takes one statement less."""
+def _agencies(dialect: str) -> sa.ColumnElement[Any]:
+    """An article's credited agencies as a JSON array in credit order, made in its row's statement."""
     aa, e = article_agency_table, entity_table
-    fields: list[sa.ColumnElement[Any]] = []
-    for column in ENTITY_REF_COLUMNS:
-        fields += [sa.literal_column(f"'{column.name}'"), column]
+    agency = json_object(dialect, {name: e.c[name] for name in EntityRef.model_fields})
     credits = sa.select().select_from(aa.join(e, e.c.id == aa.c.entity_id)).where(aa.c.article_id == a.c.id)
     if dialect == "postgresql":
-        agencies = credits.add_columns(
-            sa.func.json_agg(postgresql.aggregate_order_by(sa.func.json_build_object(*fields), aa.c.position))
-        )
-    else:
-        # json(): SQLite's JSON subtype does not survive the subquery that puts the credits in order.
-        ordered = credits.add_columns(sa.func.json_object(*fields).label("agency")).order_by(aa.c.position)
-        inner = ordered.correlate(a).subquery("credits")
-        agencies = sa.select(sa.func.json_group_array(sa.func.json(inner.c.agency)))
-    return sa.type_coerce(agencies.scalar_subquery(), sa.JSON).label("agencies")
+        gathered = credits.add_columns(sa.func.json_agg(postgresql.aggregate_order_by(agency, aa.c.position)))
+        return sa.func.coalesce(gathered.scalar_subquery(), sa.literal_column("'[]'::json"))
+    # json(): SQLite's JSON subtype survives neither the subquery that puts the credits in order nor
+    # the one that gathers them.
+    ordered = credits.add_columns(agency.label("agency")).order_by(aa.c.position).correlate(a).subquery("credits")
+    return sa.func.json(sa.select(sa.func.json_group_array(sa.func.json(ordered.c.agency))).scalar_subquery())
 
 
-def _summary_fields(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.public_id,
-        "guid": row.guid,
-        "version": row.version,
-        "language": row.language,
-        "headline": row.headline,
-        "summary": row.summary,
-        "section": section_ref(row),
-        "byline": row.byline,
-        "agencies": [EntityRef(**agency) for agency in row.agencies or ()],
-        "dateline": row.dateline,
-        "published_at": row.published_at,
-        "updated_at": row.updated_at,
-        "status": row.status,
-        "quote_count": row.quote_count,
+@lru_cache(maxsize=2)
+def _summary(dialect: str) -> sa.Label[str]:
+    """An article's summary as JSON text, made by the database with `ArticleSummary`'s fields in its order.
+
+    A page of a list is then its rows' texts put side by side: no Python object per story, which
+    cost more than the statement itself (see docs/performance.md). Other representations parse it.
+    """
+    fields: dict[str, sa.ColumnElement[Any]] = {
+        "section": json_object(dialect, {name: s.c[name] for name in SectionRef.model_fields}),
+        "agencies": _agencies(dialect),
+        "published_at": json_time(a.c.published_at, dialect),
+        "updated_at": json_time(a.c.updated_at, dialect),
+        "quote_count": _QUOTE_COUNT,
+        "id": a.c.public_id,
     }
+    chosen = {name: fields[name] if name in fields else a.c[name] for name in ArticleSummary.model_fields}
+    return json_text(json_object(dialect, chosen), dialect).label("summary_json")
 
 
 _MENTIONS = (
@@ -168,7 +146,7 @@ def _summaries(names: frozenset[str], sort: Sort, dialect: str, search: bool) ->
     chosen = keyset(page.add_columns(key.label("sort_key")), key, id_col, sort=sort, after="after_key" in names)
     found = chosen.subquery("page")
     return (
-        sa.select(*_SUMMARY_COLUMNS, _agencies(dialect), found.c.sort_key)
+        sa.select(a.c.id.label("row_id"), _summary(dialect), found.c.sort_key)
         .join(found, found.c.id == a.c.id)
         .join(s, s.c.id == a.c.section_id)
         .order_by(*page_order(found.c.sort_key, a.c.id, sort))
@@ -214,6 +192,25 @@ async def _page(session: DbSession, filters: ArticleFilters, sort: Sort, cursor:
     return list((await session.execute(stmt, params)).all())
 
 
+async def summary_page(
+    session: DbSession, *, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
+    """A page of summaries as rows: `row_id`, `summary_json` (see `_summary`); and the next cursor."""
+    sort = effective_sort(sort, filters.search)
+    rows = await _page(session, filters, sort, cursor, limit)
+    more = len(rows) > limit
+    next_cursor = encode_cursor(sort.value, [rows[limit - 1].sort_key, rows[limit - 1].row_id]) if more else None
+    return rows[:limit], next_cursor
+
+
+async def list_json(
+    session: DbSession, *, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int
+) -> tuple[list[str], str | None]:
+    """A page of summaries as our JSON, each as the database wrote it; and the next cursor."""
+    rows, next_cursor = await summary_page(session, filters=filters, sort=sort, cursor=cursor, limit=limit)
+    return [row.summary_json for row in rows], next_cursor
+
+
 async def list_articles(
     session: DbSession,
     *,
@@ -224,26 +221,20 @@ async def list_articles(
     expand: frozenset[str] = frozenset(),
 ) -> tuple[list[ArticleSummary], str | None]:
     """A page of summaries; `expand` (quotes, entities) adds them to each, two statements whatever the page size."""
-    sort = effective_sort(sort, filters.search)
-    rows = await _page(session, filters, sort, cursor, limit)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = await summary_page(session, filters=filters, sort=sort, cursor=cursor, limit=limit)
+    if not expand:
+        return [ArticleSummary.model_validate_json(row.summary_json) for row in rows], next_cursor
     ids = [row.row_id for row in rows]
-    items: list[ArticleSummary]
-    if expand:
-        quotes = await quotes_of_articles(session, ids) if "quotes" in expand else {}
-        mentions = await _mentions(session, ids) if "entities" in expand else {}
-        items = [
-            ArticleExpanded(
-                **_summary_fields(row),
-                quotes=quotes.get(row.row_id, []) if "quotes" in expand else None,
-                entities=mentions.get(row.row_id, []) if "entities" in expand else None,
-            )
-            for row in rows
-        ]
-    else:
-        items = [ArticleSummary(**_summary_fields(row)) for row in rows]
-    next_cursor = encode_cursor(sort.value, [rows[-1].sort_key, rows[-1].row_id]) if more else None
+    quotes = await quotes_of_articles(session, ids) if "quotes" in expand else {}
+    mentions = await _mentions(session, ids) if "entities" in expand else {}
+    items: list[ArticleSummary] = []
+    for row in rows:
+        item = ArticleExpanded.model_validate_json(row.summary_json)
+        if "quotes" in expand:
+            item.quotes = quotes.get(row.row_id, [])
+        if "entities" in expand:
+            item.entities = mentions.get(row.row_id, [])
+        items.append(item)
     return items, next_cursor
 
 
@@ -252,8 +243,8 @@ def _article(names: frozenset[str], dialect: str) -> sa.Select[Any]:
     """One article with everything its page shows, for a view with these parameters (see `View.params`)."""
     return (
         sa.select(
-            *_SUMMARY_COLUMNS,
-            _agencies(dialect),
+            a.c.id.label("row_id"),
+            _summary(dialect),
             a.c.body,
             a.c.desk,
             a.c.images,
@@ -276,7 +267,7 @@ async def get_article(session: DbSession, public_id: str, view: View = View()) -
     if row is None:
         raise NotFound(f"No article with id {public_id!r}.")
     return ArticlePublic(
-        **_summary_fields(row),
+        **orjson.loads(row.summary_json),
         paragraphs=row.body,
         desk=row.desk,
         images=[Image.model_validate(image) for image in row.images],

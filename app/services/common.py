@@ -1,6 +1,6 @@
 """Filters and row-to-schema helpers shared by the article, quote and entity queries."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -210,6 +210,33 @@ ENTITY_REF_COLUMNS = (
 
 def entity_ref(row: Any) -> EntityRef:
     return EntityRef(id=row.id, slug=row.slug, kind=row.kind, name_ar=row.name_ar, name_en=row.name_en)
+
+
+def json_object(dialect: str, fields: Mapping[str, sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:
+    """A JSON object made by the database, with these keys in this order. Nested, it stays an object."""
+    pairs: list[sa.ColumnElement[Any]] = []
+    for name, value in fields.items():
+        pairs += [sa.literal_column(f"'{name}'"), value]
+    return sa.func.json_build_object(*pairs) if dialect == "postgresql" else sa.func.json_object(*pairs)
+
+
+def json_text(value: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[str]:
+    """JSON made by the database, read as the text it is: served as it comes, or parsed by pydantic."""
+    return sa.cast(value, sa.Text) if dialect == "postgresql" else sa.type_coerce(value, sa.Text)
+
+
+def json_time(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[str]:
+    """A UTC time as pydantic writes it: ISO 8601 ending in Z, with microseconds only if there are any."""
+    if dialect == "postgresql":
+        utc = sa.func.timezone("UTC", column)
+        whole = sa.func.to_char(utc, "US", type_=sa.String) == "000000"
+        fraction = sa.case((whole, ""), else_=sa.func.to_char(utc, ".US", type_=sa.String))
+        return sa.func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS', type_=sa.String) + fraction + "Z"
+    # SQLite holds the UTC time as "YYYY-MM-DD HH:MM:SS.ffffff" (see UTCDateTime).
+    micro = sa.func.substr(column, 21, type_=sa.String)
+    fraction = sa.case((micro.in_(("", "000000")), ""), else_="." + micro)
+    seconds = sa.func.replace(sa.func.substr(column, 1, 19, type_=sa.String), " ", "T", type_=sa.String)
+    return seconds + fraction + "Z"
 
 
 def effective_sort(sort: Sort, search: Search | None) -> Sort:
