@@ -225,18 +225,24 @@ def json_text(value: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[st
     return sa.cast(value, sa.Text) if dialect == "postgresql" else sa.type_coerce(value, sa.Text)
 
 
+def _sql(literal: str | int) -> sa.ColumnElement[Any]:
+    # Constants written into the statement: as parameters, each would be processed on every execution.
+    return sa.literal_column(f"'{literal}'" if isinstance(literal, str) else str(literal), sa.String)
+
+
 def json_time(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[str]:
     """A UTC time as pydantic writes it: ISO 8601 ending in Z, with microseconds only if there are any."""
     if dialect == "postgresql":
-        utc = sa.func.timezone("UTC", column)
-        whole = sa.func.to_char(utc, "US", type_=sa.String) == "000000"
-        fraction = sa.case((whole, ""), else_=sa.func.to_char(utc, ".US", type_=sa.String))
-        return sa.func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS', type_=sa.String) + fraction + "Z"
-    # SQLite holds the UTC time as "YYYY-MM-DD HH:MM:SS.ffffff" (see UTCDateTime).
-    micro = sa.func.substr(column, 21, type_=sa.String)
-    fraction = sa.case((micro.in_(("", "000000")), ""), else_="." + micro)
-    seconds = sa.func.replace(sa.func.substr(column, 1, 19, type_=sa.String), " ", "T", type_=sa.String)
-    return seconds + fraction + "Z"
+        utc = sa.func.timezone(_sql("UTC"), column)
+        whole = sa.func.to_char(utc, _sql("US"), type_=sa.String) == _sql("000000")
+        fraction = sa.case((whole, _sql("")), else_=sa.func.to_char(utc, _sql(".US"), type_=sa.String))
+        seconds = sa.func.to_char(utc, _sql('YYYY-MM-DD"T"HH24:MI:SS'), type_=sa.String)
+    else:
+        # SQLite holds the UTC time as "YYYY-MM-DD HH:MM:SS.ffffff" (see UTCDateTime).
+        micro = sa.func.substr(column, _sql(21), type_=sa.String)
+        fraction = sa.case((micro.in_([_sql(""), _sql("000000")]), _sql("")), else_=_sql(".") + micro)
+        seconds = sa.func.replace(sa.func.substr(column, _sql(1), _sql(19), type_=sa.String), _sql(" "), _sql("T"))
+    return seconds + fraction + _sql("Z")
 
 
 def effective_sort(sort: Sort, search: Search | None) -> Sort:
