@@ -107,16 +107,16 @@ async def get_article(
     view: ViewDep,
     format: ItemFormatQuery = None,
     fields: ItemFieldsQuery = None,
-) -> ArticlePublic | Response:
+) -> Response:
     """One article with its body paragraphs, its quotes (with speakers, in body order), the entities it
     mentions, its section and its translation provenance. Also as ninjs or schema.org JSON-LD
     (`format=` or Accept); `fields=` keeps only the fields named."""
     fmt = negotiate(request, format, ITEM_FORMATS)
     wanted = field_set(fields, ArticlePublic)
+    if fmt is Format.json and wanted is None:
+        return Response(await articles.article_json(session, article_id, view), media_type="application/json")
     article = await articles.get_article(session, article_id, view)
-    if (rendered := render_article(request, article, fmt, wanted)) is not None:
-        return rendered
-    return article
+    return render_article(request, article, fmt, wanted)
 
 
 @router.post(

@@ -149,15 +149,13 @@ def _trim(item: BaseModel, fields: list[str] | None) -> dict[str, Any]:
     return {k: data[k] for k in fields if k in data} if fields else data
 
 
-def render_article(request: Request, article: ArticlePublic, fmt: Format, fields: list[str] | None) -> Response | None:
-    """Another representation of one article, or None for plain JSON through the response model."""
+def render_article(request: Request, article: ArticlePublic, fmt: Format, fields: list[str] | None) -> Response:
+    """One article in any format; our whole JSON is best served as the database wrote it (`articles.article_json`)."""
     if fmt is Format.ninjs:
         return _json(to_ninjs(article, base_url=base_url(request)), NINJS_TYPE)
     if fmt is Format.jsonld:
         return _json(to_json_ld(article, base_url=base_url(request)), JSON_LD_TYPE)
-    if fields is not None:
-        return _json(_trim(article, fields), "application/json")
-    return None
+    return _json(_trim(article, fields), "application/json")
 
 
 def json_page(request: Request, items: Sequence[str], cursor: str | None) -> Response:

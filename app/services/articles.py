@@ -6,9 +6,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from app.db import DbSession
 from app.errors import NotFound
@@ -18,7 +16,6 @@ from app.models import (
     ArticleStatus,
     ArticleSummary,
     EntityRef,
-    Image,
     MentionPublic,
     Provenance,
     SectionRef,
@@ -42,6 +39,8 @@ from app.services.common import (
     bound,
     effective_sort,
     entity_ref,
+    json_array,
+    json_column,
     json_object,
     json_text,
     json_time,
@@ -50,25 +49,41 @@ from app.services.common import (
     search_params,
     view_conditions,
 )
-from app.services.quotes import quotes_of_articles
+from app.services.quotes import quotes_json, quotes_of_articles
 from app.services.search import few_hits
 
 _QUOTE_COUNT = sa.select(sa.func.count()).where(quote_table.c.article_id == a.c.id).scalar_subquery()
 
 
-@lru_cache(maxsize=2)
 def _agencies(dialect: str) -> sa.ColumnElement[Any]:
-    """An article's credited agencies as a JSON array in credit order, made in its row's statement."""
+    """An article's credited agencies as a JSON array in credit order."""
     aa, e = article_agency_table, entity_table
     agency = json_object(dialect, {name: e.c[name] for name in EntityRef.model_fields})
     credits = sa.select().select_from(aa.join(e, e.c.id == aa.c.entity_id)).where(aa.c.article_id == a.c.id)
-    if dialect == "postgresql":
-        gathered = credits.add_columns(sa.func.json_agg(postgresql.aggregate_order_by(agency, aa.c.position)))
-        return sa.func.coalesce(gathered.scalar_subquery(), sa.literal_column("'[]'::json"))
-    # json(): SQLite's JSON subtype survives neither the subquery that puts the credits in order nor
-    # the one that gathers them.
-    ordered = credits.add_columns(agency.label("agency")).order_by(aa.c.position).correlate(a).subquery("credits")
-    return sa.func.json(sa.select(sa.func.json_group_array(sa.func.json(ordered.c.agency))).scalar_subquery())
+    return json_array(dialect, agency, credits.correlate(a), aa.c.position)
+
+
+def _entities(dialect: str) -> sa.ColumnElement[Any]:
+    """What an article mentions as a JSON array of `MentionPublic`, most named first."""
+    m, e = mention_table, entity_table
+    entity = json_object(dialect, {name: e.c[name] for name in EntityRef.model_fields})
+    mention = json_object(dialect, {"entity": entity, "role": m.c.role, "count": m.c.count})
+    rows = sa.select().select_from(m.join(e, e.c.id == m.c.entity_id)).where(m.c.article_id == a.c.id)
+    return json_array(dialect, mention, rows.correlate(a), m.c.count.desc(), e.c.id, m.c.role)
+
+
+@lru_cache(maxsize=2)
+def _summary_fields(dialect: str) -> dict[str, sa.ColumnElement[Any]]:
+    """`ArticleSummary`'s fields in its order, each as the database writes it in JSON."""
+    made: dict[str, sa.ColumnElement[Any]] = {
+        "id": a.c.public_id,
+        "section": json_object(dialect, {name: s.c[name] for name in SectionRef.model_fields}),
+        "agencies": _agencies(dialect),
+        "published_at": json_time(a.c.published_at, dialect),
+        "updated_at": json_time(a.c.updated_at, dialect),
+        "quote_count": _QUOTE_COUNT,
+    }
+    return {name: made[name] if name in made else a.c[name] for name in ArticleSummary.model_fields}
 
 
 @lru_cache(maxsize=2)
@@ -78,16 +93,23 @@ def _summary(dialect: str) -> sa.Label[str]:
     A page of a list is then its rows' texts put side by side: no Python object per story, which
     cost more than the statement itself (see docs/performance.md). Other representations parse it.
     """
-    fields: dict[str, sa.ColumnElement[Any]] = {
-        "section": json_object(dialect, {name: s.c[name] for name in SectionRef.model_fields}),
-        "agencies": _agencies(dialect),
-        "published_at": json_time(a.c.published_at, dialect),
-        "updated_at": json_time(a.c.updated_at, dialect),
-        "quote_count": _QUOTE_COUNT,
-        "id": a.c.public_id,
+    return json_text(json_object(dialect, _summary_fields(dialect)), dialect).label("summary_json")
+
+
+@lru_cache(maxsize=2)
+def _whole(dialect: str) -> sa.Label[str]:
+    """An article with its body, quotes and entities as JSON text, `ArticlePublic`'s fields in its order:
+    one statement for the whole page, and nothing for Python to build."""
+    made = {
+        **_summary_fields(dialect),
+        "paragraphs": json_column(a.c.body, dialect),
+        "images": json_column(a.c.images, dialect),
+        "provenance": json_object(dialect, {name: a.c[name] for name in Provenance.model_fields}),
+        "quotes": quotes_json(dialect),
+        "entities": _entities(dialect),
     }
-    chosen = {name: fields[name] if name in fields else a.c[name] for name in ArticleSummary.model_fields}
-    return json_text(json_object(dialect, chosen), dialect).label("summary_json")
+    chosen = {name: made[name] if name in made else a.c[name] for name in ArticlePublic.model_fields}
+    return json_text(json_object(dialect, chosen), dialect).label("article_json")
 
 
 _MENTIONS = (
@@ -242,46 +264,24 @@ async def list_articles(
 def _article(names: frozenset[str], dialect: str) -> sa.Select[Any]:
     """One article with everything its page shows, for a view with these parameters (see `View.params`)."""
     return (
-        sa.select(
-            a.c.id.label("row_id"),
-            _summary(dialect),
-            a.c.body,
-            a.c.desk,
-            a.c.images,
-            a.c.original_language,
-            a.c.original_headline,
-            a.c.agency_item_id,
-            a.c.agency_url,
-            a.c.translated_by,
-            a.c.translation_method,
-        )
+        sa.select(_whole(dialect))
         .join(s, s.c.id == a.c.section_id)
         .where(a.c.public_id == bound("public_id"), *view_conditions(names))
     )
 
 
-async def get_article(session: DbSession, public_id: str, view: View = View()) -> ArticlePublic:
+async def article_json(session: DbSession, public_id: str, view: View = View()) -> str:
+    """One article as our JSON, as the database wrote it (see `_whole`)."""
     params = {"public_id": public_id, **view.params(utcnow())}
     stmt = _article(frozenset(params), session.get_bind().dialect.name)
-    row = (await session.execute(stmt, params)).one_or_none()
-    if row is None:
+    found: str | None = (await session.execute(stmt, params)).scalar_one_or_none()
+    if found is None:
         raise NotFound(f"No article with id {public_id!r}.")
-    return ArticlePublic(
-        **orjson.loads(row.summary_json),
-        paragraphs=row.body,
-        desk=row.desk,
-        images=[Image.model_validate(image) for image in row.images],
-        provenance=Provenance(
-            original_language=row.original_language,
-            original_headline=row.original_headline,
-            agency_item_id=row.agency_item_id,
-            agency_url=row.agency_url,
-            translated_by=row.translated_by,
-            translation_method=row.translation_method,
-        ),
-        quotes=(await quotes_of_articles(session, [row.row_id])).get(row.row_id, []),
-        entities=(await _mentions(session, [row.row_id])).get(row.row_id, []),
-    )
+    return found
+
+
+async def get_article(session: DbSession, public_id: str, view: View = View()) -> ArticlePublic:
+    return ArticlePublic.model_validate_json(await article_json(session, public_id, view))
 
 
 _WITHHELD_FROM_KILLED = ("paragraphs", "summary", "images")

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.models import (
     ArticleStatus,
@@ -218,6 +219,25 @@ def json_object(dialect: str, fields: Mapping[str, sa.ColumnElement[Any]]) -> sa
     for name, value in fields.items():
         pairs += [sa.literal_column(f"'{name}'"), value]
     return sa.func.json_build_object(*pairs) if dialect == "postgresql" else sa.func.json_object(*pairs)
+
+
+def json_array(
+    dialect: str, item: sa.ColumnElement[Any], rows: sa.Select[Any], *order: sa.ColumnElement[Any]
+) -> sa.ColumnElement[Any]:
+    """The JSON `item` of each of `rows` (a select of no columns yet, correlated to the outer row), as
+    an array in this order; empty, not null, when there are none."""
+    if dialect == "postgresql":
+        gathered = rows.add_columns(sa.func.json_agg(postgresql.aggregate_order_by(item, *order)))
+        return sa.func.coalesce(gathered.scalar_subquery(), sa.literal_column("'[]'::json"))
+    # json(): SQLite's JSON subtype survives neither the subquery that puts the items in order nor
+    # the one that gathers them.
+    ordered = rows.add_columns(item.label("item")).order_by(*order).subquery("items")
+    return sa.func.json(sa.select(sa.func.json_group_array(sa.func.json(ordered.c.item))).scalar_subquery())
+
+
+def json_column(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
+    """A JSON column, to be nested in `json_object` as JSON rather than as a string (SQLite keeps it as text)."""
+    return column if dialect == "postgresql" else sa.func.json(column)
 
 
 def json_text(value: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[str]:

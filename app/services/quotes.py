@@ -15,6 +15,7 @@ from app.models import (
     AttributionMethod,
     ChangeAction,
     ChangeObject,
+    EntityRef,
     QuoteInArticle,
     QuoteKind,
     QuotePatch,
@@ -37,6 +38,8 @@ from app.services.common import (
     article_params,
     bound,
     effective_sort,
+    json_array,
+    json_object,
     s,
     search_join,
     search_params,
@@ -102,6 +105,24 @@ def _quote_fields(row: Any) -> dict[str, Any]:
         "confidence": row.confidence,
         "method": row.method,
     }
+
+
+def _quote_json(dialect: str) -> sa.ColumnElement[Any]:
+    """A quote row (joined to its speaker, if any) as `QuoteInArticle` JSON, its fields in its order."""
+    speaker = {name: e.c[name] for name in EntityRef.model_fields} | {"title": q.c.speaker_title}
+    made = {
+        "speaker": sa.case((e.c.id.is_(None), sa.null()), else_=json_object(dialect, speaker)),
+        "start": q.c.start_offset,
+        "end": q.c.end_offset,
+    }
+    chosen = {name: made[name] if name in made else q.c[name] for name in QuoteInArticle.model_fields}
+    return json_object(dialect, chosen)
+
+
+def quotes_json(dialect: str) -> sa.ColumnElement[Any]:
+    """An article's quotes as a JSON array in body order, for a statement on the article table."""
+    rows = sa.select().select_from(q.outerjoin(e, e.c.id == q.c.speaker_id)).where(q.c.article_id == a.c.id)
+    return json_array(dialect, _quote_json(dialect), rows.correlate(a), q.c.position, q.c.id)
 
 
 def _with_article() -> sa.Select[Any]:
