@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from app.db import transaction
-from app.models import ArticlePublic, ArticleSummary, article_table, quote_table
+from app.models import ArticleExpanded, ArticlePublic, ArticleSummary, QuotePublic, article_table, quote_table
 from tests.test_ingest import send, story
 
 pytestmark = pytest.mark.asyncio
@@ -48,3 +48,33 @@ async def test_list_items_and_articles_are_what_the_models_write(editor: httpx.A
         for kind in ("images", "entities", "agencies"):
             seen[kind] += bool(article[kind])
     assert all(seen.values()), seen
+
+
+async def test_quotes_and_expanded_items_are_what_the_models_write(editor: httpx.AsyncClient) -> None:
+    quotes = (await editor.get("/v1/quotes", params={"limit": 100})).json()["items"]
+    assert quotes
+    for quote in quotes:
+        assert list(quote) == list(QuotePublic.model_fields)
+        assert QuotePublic.model_validate(quote).model_dump(mode="json") == quote
+    one = (await editor.get(f"/v1/quotes/{quotes[0]['id']}")).json()
+    assert one == quotes[0]
+    speaker = next(quote["speaker"]["id"] for quote in quotes if quote["speaker"])
+    theirs = (await editor.get(f"/v1/entities/{speaker}/quotes", params={"limit": 100})).json()["items"]
+    assert theirs and all(quote["speaker"]["id"] == speaker for quote in theirs)
+    said = [quote for quote in quotes if quote["speaker"] and quote["speaker"]["id"] == speaker]
+    assert theirs[: len(said)] == said, "the same quotes, in the same order, as in the whole list"
+
+    summary = list(ArticleSummary.model_fields)
+    for expand, extra in (
+        ("quotes", ["quotes"]),
+        ("entities", ["entities"]),
+        ("entities,quotes", ["quotes", "entities"]),
+    ):
+        items = (await editor.get("/v1/articles", params={"limit": 50, "expand": expand})).json()["items"]
+        assert items
+        for item in items:
+            assert list(item) == summary + extra
+            dumped = ArticleExpanded.model_validate(item).model_dump(mode="json")
+            assert {key: dumped[key] for key in item} == item
+            article = (await editor.get(f"/v1/articles/{item['id']}")).json()
+            assert {key: article[key] for key in item} == item, "an expanded item is its article's fields"

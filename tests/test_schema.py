@@ -303,14 +303,16 @@ def test_every_list_parameter_reaches_its_statement(match: Match, sort: Sort, di
     cursor = encode_cursor(sort.value, [datetime(2026, 6, 1, tzinfo=UTC), 7])
     params = {**article_params(filters, datetime.now(UTC)), **search, **keyset_params(sort, cursor, 20)}
     for database in ("sqlite", "postgresql"):
-        statement = _summaries(frozenset(params), sort, dialect or database, dialect is not None)
+        statement = _summaries(frozenset(params), sort, dialect or database, dialect is not None, frozenset())
         assert set(params) <= set(statement.compile().binds)
     # A search with few hits passes them as ids instead (app/services/articles.py).
     few = {**{k: v for k, v in params.items() if k != "search"}, "hit_ids": [1, 2]}
-    assert set(few) <= set(_summaries(frozenset(few), sort, "sqlite", False).compile().binds)
+    assert set(few) <= set(_summaries(frozenset(few), sort, "sqlite", False, frozenset()).compile().binds)
     quote_filters = QuoteFilters(article=filters, speakers=[6], kinds=[QuoteKind.direct], article_ids=["a" * 16])
     params = {**quote_params(quote_filters, datetime.now(UTC)), **search, **keyset_params(sort, cursor, 20)}
-    assert set(params) <= set(_quotes(frozenset(params), sort, dialect).compile().binds)
+    for database in ("sqlite", "postgresql"):
+        statement = _quotes(frozenset(params), sort, dialect or database, dialect is not None)
+        assert set(params) <= set(statement.compile().binds)
 
 
 @pytest.mark.parametrize("sections", [[], ["politics"]])
@@ -330,7 +332,7 @@ def test_a_list_in_time_order_reads_the_hits_once(tmp_path: Path, sections: list
     sent: list[tuple[str, Any]] = []
     sa.event.listen(engine, "before_cursor_execute", lambda _c, _k, sql, values, *_: sent.append((sql, values)))
     with engine.connect() as conn:
-        conn.execute(_summaries(frozenset(params), Sort.newest, "sqlite", True), params).all()
+        conn.execute(_summaries(frozenset(params), Sort.newest, "sqlite", True, frozenset()), params).all()
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sent[0][0]}", sent[0][1]).all()
     engine.dispose()
     steps = {row[0]: (row[1], row[3]) for row in plan}

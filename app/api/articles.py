@@ -31,7 +31,6 @@ from app.api.formats import (
     ListFormatQuery,
     expand_set,
     field_set,
-    json_page,
     negotiate,
     render_article,
     render_list,
@@ -51,7 +50,7 @@ from app.models import (
     VersionSummary,
     utcnow,
 )
-from app.pagination import Page
+from app.pagination import Page, json_page
 from app.pipeline.read import read_story
 from app.services import articles, ingest
 
@@ -83,9 +82,9 @@ async def list_articles(
     fmt = negotiate(request, format, LIST_FORMATS)
     wanted = field_set(fields, ArticleExpanded)
     expanded = expand_set(expand)
-    if fmt is Format.json and wanted is None and not expanded:
+    if fmt is Format.json and wanted is None:
         texts, cursor = await articles.list_json(
-            session, filters=filters, sort=page.sort, cursor=page.cursor, limit=page.limit
+            session, filters=filters, sort=page.sort, cursor=page.cursor, limit=page.limit, expand=expanded
         )
         return json_page(request, texts, cursor)
     items, cursor = await articles.list_articles(

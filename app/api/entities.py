@@ -14,7 +14,6 @@ from app.api.deps import (
     QuoteFiltersDep,
     require_unchanged,
 )
-from app.api.formats import json_page
 from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
 from app.models import (
@@ -27,7 +26,7 @@ from app.models import (
     QuotePublic,
     utcnow,
 )
-from app.pagination import Page, next_link
+from app.pagination import Page, json_page, next_link
 from app.services import articles, entities, quotes
 from app.services.entities import EntityFilters
 
@@ -84,26 +83,29 @@ async def get_entity(entity_id: EntityPath, session: SessionDep) -> EntityPublic
     return await entities.get_entity(session, entity_id)
 
 
-@router.get("/{entity_id}/quotes", summary="List an entity's quotes", responses=problem_responses(308, 404, 422, 503))
+@router.get(
+    "/{entity_id}/quotes",
+    summary="List an entity's quotes",
+    response_model=Page[QuotePublic],
+    responses=problem_responses(308, 404, 422, 503),
+)
 async def list_entity_quotes(
     entity_id: EntityPath,
     request: Request,
-    response: Response,
     session: SessionDep,
     filters: QuoteFiltersDep,
     page: PageDep,
-) -> Page[QuotePublic]:
+) -> Response:
     """Quotes attributed to this entity; takes the same filters as the quote list."""
     await entities.ensure_entity(session, entity_id)
-    items, cursor = await quotes.list_quotes(
+    texts, cursor = await quotes.list_json(
         session,
         filters=replace(filters, speakers=[entity_id]),
         sort=page.sort,
         cursor=page.cursor,
         limit=page.limit,
     )
-    response.headers.update(next_link(request.url, cursor))
-    return Page(items=items, next_cursor=cursor)
+    return json_page(request, texts, cursor)
 
 
 @router.get(

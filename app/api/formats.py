@@ -158,13 +158,6 @@ def render_article(request: Request, article: ArticlePublic, fmt: Format, fields
     return _json(_trim(article, fields), "application/json")
 
 
-def json_page(request: Request, items: Sequence[str], cursor: str | None) -> Response:
-    """A page of our JSON from items the database wrote as JSON (see `articles.list_json`): put side
-    by side, not parsed and written again."""
-    body = '{"items":[' + ",".join(items) + '],"next_cursor":' + orjson.dumps(cursor).decode() + "}"
-    return Response(body.encode(), media_type="application/json", headers=next_link(request.url, cursor))
-
-
 def render_list(
     request: Request,
     items: list[ArticleSummary],

@@ -7,24 +7,21 @@ from app.api.deps import MAX_ID, IfMatch, PageDep, QueryModelRoute, QuoteFilters
 from app.db import SessionDep, WriteSessionDep
 from app.errors import problem_responses
 from app.models import ChangeObject, QuotePatch, QuotePublic, utcnow
-from app.pagination import Page, next_link
+from app.pagination import Page, json_page
 from app.services import quotes
 
 router = APIRouter(prefix="/quotes", tags=["quotes"], route_class=QueryModelRoute)
 
 
-@router.get("", summary="List quotes", responses=problem_responses(422, 503))
-async def list_quotes(
-    request: Request, response: Response, session: SessionDep, filters: QuoteFiltersDep, page: PageDep
-) -> Page[QuotePublic]:
+@router.get("", summary="List quotes", response_model=Page[QuotePublic], responses=problem_responses(422, 503))
+async def list_quotes(request: Request, session: SessionDep, filters: QuoteFiltersDep, page: PageDep) -> Response:
     """Quotes from usable articles, newest article first, each with its speaker and its article.
     Filter by speaker, kind, article, and by the article's section, time, language and mentioned
     entities."""
-    items, cursor = await quotes.list_quotes(
+    texts, cursor = await quotes.list_json(
         session, filters=filters, sort=page.sort, cursor=page.cursor, limit=page.limit
     )
-    response.headers.update(next_link(request.url, cursor))
-    return Page(items=items, next_cursor=cursor)
+    return json_page(request, texts, cursor)
 
 
 @router.get("/{quote_id}", summary="Get a quote", responses=problem_responses(404, 422, 503))

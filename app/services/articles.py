@@ -1,7 +1,5 @@
 """Reading articles: summaries for lists, the full story for one."""
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -16,7 +14,6 @@ from app.models import (
     ArticleStatus,
     ArticleSummary,
     EntityRef,
-    MentionPublic,
     Provenance,
     SectionRef,
     VersionPublic,
@@ -30,7 +27,6 @@ from app.models import (
 )
 from app.pagination import Sort, encode_cursor, keyset, keyset_params, page_order
 from app.services.common import (
-    ENTITY_REF_COLUMNS,
     ArticleFilters,
     View,
     a,
@@ -38,7 +34,6 @@ from app.services.common import (
     article_params,
     bound,
     effective_sort,
-    entity_ref,
     json_array,
     json_column,
     json_object,
@@ -49,7 +44,7 @@ from app.services.common import (
     search_params,
     view_conditions,
 )
-from app.services.quotes import quotes_json, quotes_of_articles
+from app.services.quotes import quotes_json
 from app.services.search import few_hits
 
 _QUOTE_COUNT = sa.select(sa.func.count()).where(quote_table.c.article_id == a.c.id).scalar_subquery()
@@ -86,14 +81,20 @@ def _summary_fields(dialect: str) -> dict[str, sa.ColumnElement[Any]]:
     return {name: made[name] if name in made else a.c[name] for name in ArticleSummary.model_fields}
 
 
-@lru_cache(maxsize=2)
-def _summary(dialect: str) -> sa.Label[str]:
-    """An article's summary as JSON text, made by the database with `ArticleSummary`'s fields in its order.
+@lru_cache(maxsize=8)
+def _summary(dialect: str, expand: frozenset[str]) -> sa.Label[str]:
+    """An article's summary as JSON text, made by the database with `ArticleSummary`'s fields in its order,
+    and the quotes or entities `expand` asks for after them, as `ArticleExpanded` has them.
 
     A page of a list is then its rows' texts put side by side: no Python object per story, which
     cost more than the statement itself (see docs/performance.md). Other representations parse it.
     """
-    return json_text(json_object(dialect, _summary_fields(dialect)), dialect).label("summary_json")
+    fields = dict(_summary_fields(dialect))
+    if "quotes" in expand:
+        fields["quotes"] = quotes_json(dialect)
+    if "entities" in expand:
+        fields["entities"] = _entities(dialect)
+    return json_text(json_object(dialect, fields), dialect).label("summary_json")
 
 
 @lru_cache(maxsize=2)
@@ -112,25 +113,6 @@ def _whole(dialect: str) -> sa.Label[str]:
     return json_text(json_object(dialect, chosen), dialect).label("article_json")
 
 
-_MENTIONS = (
-    sa.select(mention_table.c.article_id, mention_table.c.role, mention_table.c.count, *ENTITY_REF_COLUMNS)
-    .join(entity_table, entity_table.c.id == mention_table.c.entity_id)
-    .where(mention_table.c.article_id.in_(bound("ids")))
-    .order_by(mention_table.c.article_id, mention_table.c.count.desc(), entity_table.c.id, mention_table.c.role)
-)
-
-
-async def _mentions(session: DbSession, article_ids: Sequence[int]) -> dict[int, list[MentionPublic]]:
-    """Mentioned entities of many articles in one statement, most named first."""
-    if not article_ids:
-        return {}
-    rows = await session.execute(_MENTIONS, {"ids": list(article_ids)})
-    mentions: dict[int, list[MentionPublic]] = defaultdict(list)
-    for m in rows:
-        mentions[m.article_id].append(MentionPublic(entity=entity_ref(m), role=m.role, count=m.count))
-    return mentions
-
-
 def _driver(names: frozenset[str]) -> tuple[sa.Table, str, str] | None:
     """The rows to read a page from when one entity must be in every story: its mentions, its quotes
     or its credits (table, entity column, parameter)."""
@@ -145,9 +127,9 @@ def _driver(names: frozenset[str]) -> tuple[sa.Table, str, str] | None:
 
 
 @lru_cache(maxsize=512)
-def _summaries(names: frozenset[str], sort: Sort, dialect: str, search: bool) -> sa.Select[Any]:
+def _summaries(names: frozenset[str], sort: Sort, dialect: str, search: bool, expand: frozenset[str]) -> sa.Select[Any]:
     """A page of summaries, for one shape of filters: the parameters `names` (see `article_params`),
-    the order, the database and whether there is a search query."""
+    the order, the database, whether there is a search query and what each summary embeds."""
     # The page is chosen first and only its rows are dressed (section, quote count): SQLite works out
     # the select list of every candidate row before it sorts them.
     driver = _driver(names) if not search else None
@@ -168,7 +150,7 @@ def _summaries(names: frozenset[str], sort: Sort, dialect: str, search: bool) ->
     chosen = keyset(page.add_columns(key.label("sort_key")), key, id_col, sort=sort, after="after_key" in names)
     found = chosen.subquery("page")
     return (
-        sa.select(a.c.id.label("row_id"), _summary(dialect), found.c.sort_key)
+        sa.select(a.c.id.label("row_id"), _summary(dialect, expand), found.c.sort_key)
         .join(found, found.c.id == a.c.id)
         .join(s, s.c.id == a.c.section_id)
         .order_by(*page_order(found.c.sort_key, a.c.id, sort))
@@ -179,7 +161,9 @@ def _summaries(names: frozenset[str], sort: Sort, dialect: str, search: bool) ->
 _FEW_HITS = 1_000
 
 
-async def _page(session: DbSession, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int) -> list[Any]:
+async def _page(
+    session: DbSession, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int, expand: frozenset[str]
+) -> list[Any]:
     """The rows of a page and one more (if there is one), in order."""
     params = {
         **article_params(filters, utcnow()),
@@ -207,30 +191,29 @@ async def _page(session: DbSession, filters: ArticleFilters, sort: Sort, cursor:
         # (A list read from one entity's rows walks those in order instead, whatever the statuses.)
         rows = []
         for status in statuses:
-            rows += await _page(session, replace(filters, statuses=(status,)), sort, cursor, limit)
+            rows += await _page(session, replace(filters, statuses=(status,)), sort, cursor, limit, expand)
         rows.sort(key=lambda row: (row.sort_key, row.row_id), reverse=sort is not Sort.oldest)
         return rows[: limit + 1]
-    stmt = _summaries(names, sort, session.get_bind().dialect.name, search is not None)
+    stmt = _summaries(names, sort, session.get_bind().dialect.name, search is not None, expand)
     return list((await session.execute(stmt, params)).all())
 
 
-async def summary_page(
-    session: DbSession, *, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int
-) -> tuple[list[Any], str | None]:
-    """A page of summaries as rows: `row_id`, `summary_json` (see `_summary`); and the next cursor."""
+async def list_json(
+    session: DbSession,
+    *,
+    filters: ArticleFilters,
+    sort: Sort,
+    cursor: str | None,
+    limit: int,
+    expand: frozenset[str] = frozenset(),
+) -> tuple[list[str], str | None]:
+    """A page of summaries as our JSON, each as the database wrote it (see `_summary`), with the
+    quotes or entities `expand` asks for; and the next cursor."""
     sort = effective_sort(sort, filters.search)
-    rows = await _page(session, filters, sort, cursor, limit)
+    rows = await _page(session, filters, sort, cursor, limit, expand)
     more = len(rows) > limit
     next_cursor = encode_cursor(sort.value, [rows[limit - 1].sort_key, rows[limit - 1].row_id]) if more else None
-    return rows[:limit], next_cursor
-
-
-async def list_json(
-    session: DbSession, *, filters: ArticleFilters, sort: Sort, cursor: str | None, limit: int
-) -> tuple[list[str], str | None]:
-    """A page of summaries as our JSON, each as the database wrote it; and the next cursor."""
-    rows, next_cursor = await summary_page(session, filters=filters, sort=sort, cursor=cursor, limit=limit)
-    return [row.summary_json for row in rows], next_cursor
+    return [row.summary_json for row in rows[:limit]], next_cursor
 
 
 async def list_articles(
@@ -242,22 +225,10 @@ async def list_articles(
     limit: int,
     expand: frozenset[str] = frozenset(),
 ) -> tuple[list[ArticleSummary], str | None]:
-    """A page of summaries; `expand` (quotes, entities) adds them to each, two statements whatever the page size."""
-    rows, next_cursor = await summary_page(session, filters=filters, sort=sort, cursor=cursor, limit=limit)
-    if not expand:
-        return [ArticleSummary.model_validate_json(row.summary_json) for row in rows], next_cursor
-    ids = [row.row_id for row in rows]
-    quotes = await quotes_of_articles(session, ids) if "quotes" in expand else {}
-    mentions = await _mentions(session, ids) if "entities" in expand else {}
-    items: list[ArticleSummary] = []
-    for row in rows:
-        item = ArticleExpanded.model_validate_json(row.summary_json)
-        if "quotes" in expand:
-            item.quotes = quotes.get(row.row_id, [])
-        if "entities" in expand:
-            item.entities = mentions.get(row.row_id, [])
-        items.append(item)
-    return items, next_cursor
+    """A page of summaries as models (for the formats that are not our JSON); see `list_json`."""
+    texts, next_cursor = await list_json(session, filters=filters, sort=sort, cursor=cursor, limit=limit, expand=expand)
+    model = ArticleExpanded if expand else ArticleSummary
+    return [model.model_validate_json(text) for text in texts], next_cursor
 
 
 @lru_cache(maxsize=8)

@@ -12,7 +12,6 @@ from sqlalchemy.dialects import postgresql
 from app.models import (
     ArticleStatus,
     EntityRef,
-    SectionRef,
     article_agency_table,
     article_table,
     entity_table,
@@ -187,17 +186,6 @@ def _numbered(names: frozenset[str], prefix: str) -> list[str]:
     """`prefix_0`, `prefix_1`, … among the names, in order."""
     found = (name.removeprefix(f"{prefix}_") for name in names if name.startswith(f"{prefix}_"))
     return [f"{prefix}_{n}" for n in sorted(int(number) for number in found if number.isdigit())]
-
-
-SECTION_COLUMNS = (
-    s.c.slug.label("section_slug"),
-    s.c.name_ar.label("section_name_ar"),
-    s.c.name_en.label("section_name_en"),
-)
-
-
-def section_ref(row: Any) -> SectionRef:
-    return SectionRef(slug=row.section_slug, name_ar=row.section_name_ar, name_en=row.section_name_en)
 
 
 ENTITY_REF_COLUMNS = (

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from app.db import DbSession
 from app.errors import InvalidBody, NotFound
 from app.models import (
-    ArticleRef,
     AttributionMethod,
     ChangeAction,
     ChangeObject,
@@ -20,7 +19,7 @@ from app.models import (
     QuoteKind,
     QuotePatch,
     QuotePublic,
-    SpeakerRef,
+    SectionRef,
     entity_table,
     mention_table,
     quote_table,
@@ -30,7 +29,6 @@ from app.pagination import Sort, encode_cursor, keyset, keyset_params, page_orde
 from app.services import counters, search
 from app.services.changes import Event, record
 from app.services.common import (
-    SECTION_COLUMNS,
     ArticleFilters,
     View,
     a,
@@ -40,10 +38,11 @@ from app.services.common import (
     effective_sort,
     json_array,
     json_object,
+    json_text,
+    json_time,
     s,
     search_join,
     search_params,
-    section_ref,
     view_conditions,
 )
 from app.services.search import Search
@@ -61,88 +60,48 @@ class QuoteFilters:
     search: Search | None = None
 
 
-_QUOTE_COLUMNS = (
-    q.c.id,
-    q.c.text,
-    q.c.kind,
-    q.c.cue,
-    q.c.speaker_mention,
-    q.c.speaker_title,
-    q.c.paragraph,
-    q.c.start_offset,
-    q.c.end_offset,
-    q.c.confidence,
-    q.c.method,
-    e.c.id.label("speaker_id"),
-    e.c.slug.label("speaker_slug"),
-    e.c.kind.label("speaker_kind"),
-    e.c.name_ar.label("speaker_name_ar"),
-    e.c.name_en.label("speaker_name_en"),
-)
-
-
-def _quote_fields(row: Any) -> dict[str, Any]:
-    speaker = None
-    if row.speaker_id is not None:
-        speaker = SpeakerRef(
-            id=row.speaker_id,
-            slug=row.speaker_slug,
-            kind=row.speaker_kind,
-            name_ar=row.speaker_name_ar,
-            name_en=row.speaker_name_en,
-            title=row.speaker_title,
-        )
-    return {
-        "id": row.id,
-        "text": row.text,
-        "kind": row.kind,
-        "cue": row.cue,
-        "speaker": speaker,
-        "speaker_mention": row.speaker_mention,
-        "paragraph": row.paragraph,
-        "start": row.start_offset,
-        "end": row.end_offset,
-        "confidence": row.confidence,
-        "method": row.method,
-    }
-
-
-def _quote_json(dialect: str) -> sa.ColumnElement[Any]:
-    """A quote row (joined to its speaker, if any) as `QuoteInArticle` JSON, its fields in its order."""
+def _quote_fields_json(dialect: str) -> dict[str, sa.ColumnElement[Any]]:
+    """`QuoteInArticle`'s fields in its order, each as the database writes it in JSON, for a quote row
+    joined to its speaker, if any."""
     speaker = {name: e.c[name] for name in EntityRef.model_fields} | {"title": q.c.speaker_title}
     made = {
         "speaker": sa.case((e.c.id.is_(None), sa.null()), else_=json_object(dialect, speaker)),
         "start": q.c.start_offset,
         "end": q.c.end_offset,
     }
-    chosen = {name: made[name] if name in made else q.c[name] for name in QuoteInArticle.model_fields}
-    return json_object(dialect, chosen)
+    return {name: made[name] if name in made else q.c[name] for name in QuoteInArticle.model_fields}
 
 
 def quotes_json(dialect: str) -> sa.ColumnElement[Any]:
     """An article's quotes as a JSON array in body order, for a statement on the article table."""
     rows = sa.select().select_from(q.outerjoin(e, e.c.id == q.c.speaker_id)).where(q.c.article_id == a.c.id)
-    return json_array(dialect, _quote_json(dialect), rows.correlate(a), q.c.position, q.c.id)
+    quote = json_object(dialect, _quote_fields_json(dialect))
+    return json_array(dialect, quote, rows.correlate(a), q.c.position, q.c.id)
 
 
-def _with_article() -> sa.Select[Any]:
+@lru_cache(maxsize=2)
+def _public_json(dialect: str) -> sa.Label[str]:
+    """A quote with its article as `QuotePublic` JSON text, made by the database (see `articles._summary`)."""
+    article = {
+        "id": a.c.public_id,
+        "headline": a.c.headline,
+        "language": a.c.language,
+        "published_at": json_time(a.c.published_at, dialect),
+        "section": json_object(dialect, {name: s.c[name] for name in SectionRef.model_fields}),
+    }
+    quote = {**_quote_fields_json(dialect), "article": json_object(dialect, article)}
+    return json_text(json_object(dialect, {name: quote[name] for name in QuotePublic.model_fields}), dialect).label(
+        "quote_json"
+    )
+
+
+def _with_article(dialect: str) -> sa.Select[Any]:
     return (
-        sa.select(*_QUOTE_COLUMNS, a.c.public_id, a.c.headline, a.c.language, a.c.published_at, *SECTION_COLUMNS)
+        sa.select(q.c.id, _public_json(dialect))
         .join(a, a.c.id == q.c.article_id)
         .join(s, s.c.id == a.c.section_id)
         .outerjoin(e, e.c.id == q.c.speaker_id)
     )
-
-
-def _public(row: Any) -> QuotePublic:
-    article = ArticleRef(
-        id=row.public_id,
-        headline=row.headline,
-        language=row.language,
-        published_at=row.published_at,
-        section=section_ref(row),
-    )
-    return QuotePublic(**_quote_fields(row), article=article)
 
 
 def quote_params(f: QuoteFilters, now: datetime) -> dict[str, Any]:
@@ -162,8 +121,9 @@ def quote_params(f: QuoteFilters, now: datetime) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=512)
-def _quotes(names: frozenset[str], sort: Sort, search: str | None) -> sa.Select[Any]:
-    """A page of quotes for one shape of filters (see `_summaries` in articles.py)."""
+def _quotes(names: frozenset[str], sort: Sort, dialect: str, search: bool) -> sa.Select[Any]:
+    """A page of quotes for one shape of filters, on this database, with or without a search query
+    (see `_summaries` in articles.py)."""
     # The page is chosen on the quote table alone, its article's conditions tested per quote: walking
     # an index on (…, published_at, id) then stops after one page. With the article joined in,
     # SQLite's planner starts from the article table and sorts every quote it finds.
@@ -195,60 +155,49 @@ def _quotes(names: frozenset[str], sort: Sort, search: str | None) -> sa.Select[
         page = page.where(q.c.published_at >= bound("quote_published_from"))
     if "quote_published_to" in names:
         page = page.where(q.c.published_at < bound("quote_published_to"))
-    page, key = search_join(page, sort, search, "quote", q.c.id, time_col)
+    page, key = search_join(page, sort, dialect if search else None, "quote", q.c.id, time_col)
     chosen = keyset(page.add_columns(key.label("sort_key")), key, q.c.id, sort=sort, after="after_key" in names)
     found = chosen.subquery("page")
-    stmt = _with_article().add_columns(found.c.sort_key).join(found, found.c.id == q.c.id)
+    stmt = _with_article(dialect).add_columns(found.c.sort_key).join(found, found.c.id == q.c.id)
     return stmt.order_by(*page_order(found.c.sort_key, q.c.id, sort))
 
 
-async def list_quotes(
+async def list_json(
     session: DbSession, *, filters: QuoteFilters, sort: Sort, cursor: str | None, limit: int
-) -> tuple[list[QuotePublic], str | None]:
+) -> tuple[list[str], str | None]:
+    """A page of quotes as our JSON, each as the database wrote it (see `_public_json`); and the next cursor."""
     sort = effective_sort(sort, filters.search)
     params = {
         **quote_params(filters, utcnow()),
         **search_params(filters.search),
         **keyset_params(sort, cursor, limit),
     }
-    stmt = _quotes(frozenset(params), sort, filters.search.dialect if filters.search else None)
+    stmt = _quotes(frozenset(params), sort, session.get_bind().dialect.name, filters.search is not None)
     rows = (await session.execute(stmt, params)).all()
     more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(sort.value, [rows[-1].sort_key, rows[-1].id]) if more else None
-    return [_public(row) for row in rows], next_cursor
+    next_cursor = encode_cursor(sort.value, [rows[limit - 1].sort_key, rows[limit - 1].id]) if more else None
+    return [row.quote_json for row in rows[:limit]], next_cursor
+
+
+async def list_quotes(
+    session: DbSession, *, filters: QuoteFilters, sort: Sort, cursor: str | None, limit: int
+) -> tuple[list[QuotePublic], str | None]:
+    texts, next_cursor = await list_json(session, filters=filters, sort=sort, cursor=cursor, limit=limit)
+    return [QuotePublic.model_validate_json(text) for text in texts], next_cursor
 
 
 @lru_cache(maxsize=8)
-def _quote(names: frozenset[str]) -> sa.Select[Any]:
-    return _with_article().where(q.c.id == bound("quote_id"), *view_conditions(names))
+def _quote(names: frozenset[str], dialect: str) -> sa.Select[Any]:
+    return _with_article(dialect).where(q.c.id == bound("quote_id"), *view_conditions(names))
 
 
 async def get_quote(session: DbSession, quote_id: int, view: View = View()) -> QuotePublic:
     params = {"quote_id": quote_id, **view.params(utcnow())}
-    row = (await session.execute(_quote(frozenset(params)), params)).one_or_none()
+    stmt = _quote(frozenset(params), session.get_bind().dialect.name)
+    row = (await session.execute(stmt, params)).one_or_none()
     if row is None:
         raise NotFound(f"No quote with id {quote_id}.")
-    return _public(row)
-
-
-_OF_ARTICLES = (
-    sa.select(q.c.article_id, *_QUOTE_COLUMNS)
-    .outerjoin(e, e.c.id == q.c.speaker_id)
-    .where(q.c.article_id.in_(bound("ids")))
-    .order_by(q.c.article_id, q.c.position, q.c.id)
-)
-
-
-async def quotes_of_articles(session: DbSession, article_ids: Sequence[int]) -> dict[int, list[QuoteInArticle]]:
-    """The quotes of many articles, in body order, in one statement."""
-    found: dict[int, list[QuoteInArticle]] = {}
-    if not article_ids:
-        return found
-    rows = await session.execute(_OF_ARTICLES, {"ids": list(article_ids)})
-    for row in rows:
-        found.setdefault(row.article_id, []).append(QuoteInArticle(**_quote_fields(row)))
-    return found
+    return QuotePublic.model_validate_json(row.quote_json)
 
 
 async def correct_quote(session: DbSession, quote_id: int, patch: QuotePatch, *, now: datetime) -> QuotePublic:
