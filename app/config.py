@@ -21,7 +21,10 @@ class Settings(BaseSettings):
         description="Load the demo corpus when `serve` starts on an empty database.",
     )
     db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # No overflow by default: under load a request waits for one of the pool's connections. Overflow
+    # connections are closed as soon as the pool is full again, so under steady load PostgreSQL forked
+    # a backend for every few requests: 178 sessions in 5 s, and half the throughput (docs/performance.md).
+    db_max_overflow: int = Field(default=0, ge=0, le=200)
     db_pool_timeout: float = Field(default=10.0, gt=0)
     log_level: str = "info"
     max_body_bytes: int = Field(
