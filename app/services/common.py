@@ -1,4 +1,4 @@
-"""Filters and row-to-schema helpers shared by the article, quote and entity queries."""
+"""Filters, row-to-schema helpers and the JSON the database writes, shared by the article, quote and entity queries."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field

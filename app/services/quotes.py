@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.db import DbSession
 from app.errors import InvalidBody, NotFound
 from app.models import (
+    ArticleRef,
     AttributionMethod,
     ChangeAction,
     ChangeObject,
@@ -82,17 +83,15 @@ def quotes_json(dialect: str) -> sa.ColumnElement[Any]:
 @lru_cache(maxsize=2)
 def _public_json(dialect: str) -> sa.Label[str]:
     """A quote with its article as `QuotePublic` JSON text, made by the database (see `articles._summary`)."""
-    article = {
+    made = {
         "id": a.c.public_id,
-        "headline": a.c.headline,
-        "language": a.c.language,
         "published_at": json_time(a.c.published_at, dialect),
         "section": json_object(dialect, {name: s.c[name] for name in SectionRef.model_fields}),
     }
+    article = {name: made[name] if name in made else a.c[name] for name in ArticleRef.model_fields}
     quote = {**_quote_fields_json(dialect), "article": json_object(dialect, article)}
-    return json_text(json_object(dialect, {name: quote[name] for name in QuotePublic.model_fields}), dialect).label(
-        "quote_json"
-    )
+    ordered = {name: quote[name] for name in QuotePublic.model_fields}
+    return json_text(json_object(dialect, ordered), dialect).label("quote_json")
 
 
 def _with_article(dialect: str) -> sa.Select[Any]:
