@@ -14,6 +14,7 @@ from app.models import (
     ArticleStatus,
     ArticleSummary,
     EntityRef,
+    MentionPublic,
     Provenance,
     SectionRef,
     VersionPublic,
@@ -34,6 +35,7 @@ from app.services.common import (
     article_params,
     bound,
     effective_sort,
+    fields_of,
     json_array,
     json_column,
     json_object,
@@ -53,7 +55,7 @@ _QUOTE_COUNT = sa.select(sa.func.count()).where(quote_table.c.article_id == a.c.
 def _agencies(dialect: str) -> sa.ColumnElement[Any]:
     """An article's credited agencies as a JSON array in credit order."""
     aa, e = article_agency_table, entity_table
-    agency = json_object(dialect, {name: e.c[name] for name in EntityRef.model_fields})
+    agency = json_object(dialect, fields_of(EntityRef, e.c))
     credits = sa.select().select_from(aa.join(e, e.c.id == aa.c.entity_id)).where(aa.c.article_id == a.c.id)
     return json_array(dialect, agency, credits.correlate(a), aa.c.position)
 
@@ -61,8 +63,8 @@ def _agencies(dialect: str) -> sa.ColumnElement[Any]:
 def _entities(dialect: str) -> sa.ColumnElement[Any]:
     """What an article mentions as a JSON array of `MentionPublic`, most named first."""
     m, e = mention_table, entity_table
-    entity = json_object(dialect, {name: e.c[name] for name in EntityRef.model_fields})
-    mention = json_object(dialect, {"entity": entity, "role": m.c.role, "count": m.c.count})
+    entity = json_object(dialect, fields_of(EntityRef, e.c))
+    mention = json_object(dialect, fields_of(MentionPublic, m.c, {"entity": entity}))
     rows = sa.select().select_from(m.join(e, e.c.id == m.c.entity_id)).where(m.c.article_id == a.c.id)
     return json_array(dialect, mention, rows.correlate(a), m.c.count.desc(), e.c.id, m.c.role)
 
@@ -72,13 +74,13 @@ def _summary_fields(dialect: str) -> dict[str, sa.ColumnElement[Any]]:
     """`ArticleSummary`'s fields in its order, each as the database writes it in JSON."""
     made: dict[str, sa.ColumnElement[Any]] = {
         "id": a.c.public_id,
-        "section": json_object(dialect, {name: s.c[name] for name in SectionRef.model_fields}),
+        "section": json_object(dialect, fields_of(SectionRef, s.c)),
         "agencies": _agencies(dialect),
         "published_at": json_time(a.c.published_at, dialect),
         "updated_at": json_time(a.c.updated_at, dialect),
         "quote_count": _QUOTE_COUNT,
     }
-    return {name: made[name] if name in made else a.c[name] for name in ArticleSummary.model_fields}
+    return fields_of(ArticleSummary, a.c, made)
 
 
 @lru_cache(maxsize=8)
@@ -105,12 +107,11 @@ def _whole(dialect: str) -> sa.Label[str]:
         **_summary_fields(dialect),
         "paragraphs": json_column(a.c.body, dialect),
         "images": json_column(a.c.images, dialect),
-        "provenance": json_object(dialect, {name: a.c[name] for name in Provenance.model_fields}),
+        "provenance": json_object(dialect, fields_of(Provenance, a.c)),
         "quotes": quotes_json(dialect),
         "entities": _entities(dialect),
     }
-    chosen = {name: made[name] if name in made else a.c[name] for name in ArticlePublic.model_fields}
-    return json_text(json_object(dialect, chosen), dialect).label("article_json")
+    return json_text(json_object(dialect, fields_of(ArticlePublic, a.c, made)), dialect).label("article_json")
 
 
 def _driver(names: frozenset[str]) -> tuple[sa.Table, str, str] | None:

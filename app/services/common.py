@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.dialects import postgresql
 
 from app.models import (
@@ -199,6 +200,17 @@ ENTITY_REF_COLUMNS = (
 
 def entity_ref(row: Any) -> EntityRef:
     return EntityRef(id=row.id, slug=row.slug, kind=row.kind, name_ar=row.name_ar, name_en=row.name_en)
+
+
+def fields_of(
+    model: type[BaseModel],
+    columns: sa.ColumnCollection[str, Any],
+    made: Mapping[str, sa.ColumnElement[Any]] | None = None,
+) -> dict[str, sa.ColumnElement[Any]]:
+    """`model`'s fields in its order, each as `made` gives it or else the column of its name: what the
+    database writes as the model's JSON (see `json_object`). A field neither has raises here."""
+    made = made or {}
+    return {name: made[name] if name in made else columns[name] for name in model.model_fields}
 
 
 def json_object(dialect: str, fields: Mapping[str, sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:

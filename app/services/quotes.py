@@ -15,12 +15,12 @@ from app.models import (
     AttributionMethod,
     ChangeAction,
     ChangeObject,
-    EntityRef,
     QuoteInArticle,
     QuoteKind,
     QuotePatch,
     QuotePublic,
     SectionRef,
+    SpeakerRef,
     entity_table,
     mention_table,
     quote_table,
@@ -37,6 +37,7 @@ from app.services.common import (
     article_params,
     bound,
     effective_sort,
+    fields_of,
     json_array,
     json_object,
     json_text,
@@ -64,13 +65,13 @@ class QuoteFilters:
 def _quote_fields_json(dialect: str) -> dict[str, sa.ColumnElement[Any]]:
     """`QuoteInArticle`'s fields in its order, each as the database writes it in JSON, for a quote row
     joined to its speaker, if any."""
-    speaker = {name: e.c[name] for name in EntityRef.model_fields} | {"title": q.c.speaker_title}
+    speaker = fields_of(SpeakerRef, e.c, {"title": q.c.speaker_title})
     made = {
         "speaker": sa.case((e.c.id.is_(None), sa.null()), else_=json_object(dialect, speaker)),
         "start": q.c.start_offset,
         "end": q.c.end_offset,
     }
-    return {name: made[name] if name in made else q.c[name] for name in QuoteInArticle.model_fields}
+    return fields_of(QuoteInArticle, q.c, made)
 
 
 def quotes_json(dialect: str) -> sa.ColumnElement[Any]:
@@ -86,12 +87,11 @@ def _public_json(dialect: str) -> sa.Label[str]:
     made = {
         "id": a.c.public_id,
         "published_at": json_time(a.c.published_at, dialect),
-        "section": json_object(dialect, {name: s.c[name] for name in SectionRef.model_fields}),
+        "section": json_object(dialect, fields_of(SectionRef, s.c)),
     }
-    article = {name: made[name] if name in made else a.c[name] for name in ArticleRef.model_fields}
-    quote = {**_quote_fields_json(dialect), "article": json_object(dialect, article)}
-    ordered = {name: quote[name] for name in QuotePublic.model_fields}
-    return json_text(json_object(dialect, ordered), dialect).label("quote_json")
+    article = json_object(dialect, fields_of(ArticleRef, a.c, made))
+    quote = fields_of(QuotePublic, q.c, {**_quote_fields_json(dialect), "article": article})
+    return json_text(json_object(dialect, quote), dialect).label("quote_json")
 
 
 def _with_article(dialect: str) -> sa.Select[Any]:
