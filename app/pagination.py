@@ -117,7 +117,10 @@ def keyset(
     if after:
         bound = sa.tuple_(sa.bindparam("after_key", type_=key.type), sa.bindparam("after_id", type_=id_col.type))
         stmt = stmt.where(sa.tuple_(key, id_col) > bound if sort is Sort.oldest else sa.tuple_(key, id_col) < bound)
-    return stmt.order_by(*page_order(key, id_col, sort)).limit(sa.bindparam("limit"))
+    # The page size is written into the statement: with `LIMIT $1` PostgreSQL's generic plan cannot
+    # know that a page is small, and sorts every match rather than walking an index and stopping.
+    size = sa.bindparam("limit", type_=sa.Integer, literal_execute=True)
+    return stmt.order_by(*page_order(key, id_col, sort)).limit(size)
 
 
 def page_order(key: sa.ColumnElement[Any], id_col: sa.ColumnElement[Any], sort: Sort) -> tuple[Any, Any]:
