@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import errors
-from app.api import api_router, health
+from app.api import API_PREFIX, API_ROUTERS, health
 from app.api.deps import check_request, query_definitions
 from app.config import Settings, get_settings
 from app.db import Database
@@ -179,7 +179,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "Link", "Location", "RateLimit", "RateLimit-Policy", "Retry-After"],
         max_age=3600,
     )
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
-    app.include_router(api_router)
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]
     return app
