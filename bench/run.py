@@ -9,6 +9,9 @@ package; a small Python load generator stands in when wrk is missing), bounded i
 time. In the same run it measures a bare FastAPI app returning a fixed 2 KB body
 on the same server and worker count: the ceiling. Prints req/s, p50 and p99 per
 endpoint and the ratio to the ceiling, the median of 3 runs (1 with --quick).
+Rows named "uncached" run on a second server with the response cache off, and
+send no `Cache-Control: no-cache` (which also makes every request read the
+validators again): what any answer not yet kept costs.
 """
 
 import argparse
@@ -116,14 +119,15 @@ def _ms(value: str) -> float:
 
 
 def wrk(url: str, *, seconds: int, connections: int, headers: dict[str, str]) -> Figure:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    # A request slower than wrk's default 2 s timeout would leave the distribution unseen: allow 10 s.
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out and "If-None-Match" not in headers:
         raise RuntimeError(f"{url} answered errors under load:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50, p99 = re.search(r"^\s+50%\s+(\S+)$", out, re.M), re.search(r"^\s+99%\s+(\S+)$", out, re.M)
+    p50, p99 = re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M), re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M)
     if p50 is None or p99 is None:
         # No request finished within wrk's timeout: there is no distribution to read.
         return Figure(rps, float("nan"), float("nan"))
@@ -179,6 +183,10 @@ class Target:
     path: str
     headers: dict[str, str]
     connections: int | None = None  # None: the run's --connections
+    # Run against a server with no response cache (RESPONSE_CACHE_MB=0): a plain request is then
+    # made afresh as any answer not yet kept is, with the validators read as usual (at most once a
+    # second), where `no-cache` also makes every request read them again.
+    cache_off: bool = False
 
 
 def _targets(database_url: str) -> list[Target]:
@@ -206,6 +214,8 @@ def _targets(database_url: str) -> list[Target]:
         Target("search, two words", search, _FRESH),
         Target("article list, cached", section, {}),
         Target("conditional GET, 304", section, {"If-None-Match": "<etag>"}),
+        Target("article list, uncached", section, {}, cache_off=True),
+        Target("one article, uncached", f"/v1/articles/{article}", {}, cache_off=True),
         Target("article list, 16 conn.", section, _FRESH, 16),
         Target("one article, 16 conn.", f"/v1/articles/{article}", _FRESH, 16),
         # What partners polling the same lists get between two writes.
@@ -222,10 +232,21 @@ def measure(database_url: str, *, runs: int, seconds: int, connections: int) -> 
         "ANONYMOUS_RATE_LIMIT": "1000000000/minute",
         "LOG_LEVEL": "warning",
     }
+    targets = _targets(database_url)
+    results, rss = _measure([t for t in targets if not t.cache_off], env, runs, seconds, connections)
+    uncached = {**env, "RESPONSE_CACHE_MB": "0"}
+    results |= _measure([t for t in targets if t.cache_off], uncached, runs, seconds, connections)[0]
+    return {t.name: results[t.name] for t in targets}, rss
+
+
+def _measure(
+    targets: list[Target], env: dict[str, str], runs: int, seconds: int, connections: int
+) -> tuple[dict[str, Figure], float]:
+    """Each target's median run, on one server; and the RSS of its largest worker after them."""
     server = Server(["app.main:create_app", "--factory"], env, workers=2)
     results: dict[str, Figure] = {}
     try:
-        for target in _targets(database_url):
+        for target in targets:
             headers = target.headers
             if headers.get("If-None-Match") == "<etag>":
                 headers = {"If-None-Match": httpx.get(server.url + target.path).headers["etag"]}
