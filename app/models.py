@@ -523,6 +523,8 @@ class Quote(QuoteBase, table=True):
         sa.Index("ix_quote_kind_published", "kind", "published_at", "id"),
         sa.Index("ix_quote_published", "published_at", "id"),
         sa.Index("ix_quote_speaker_published", "speaker_id", "published_at", "id"),
+        # A speaker's stories newest first, in the order their article list is walked (migration 0012).
+        sa.Index("ix_quote_speaker_published_article", "speaker_id", "published_at", "article_id"),
     )
 
     id: int | None = DBField(default=None, primary_key=True)

@@ -117,8 +117,11 @@ def keyset(
     if after:
         bound = sa.tuple_(sa.bindparam("after_key", type_=key.type), sa.bindparam("after_id", type_=id_col.type))
         stmt = stmt.where(sa.tuple_(key, id_col) > bound if sort is Sort.oldest else sa.tuple_(key, id_col) < bound)
-    # The page size is written into the statement: with `LIMIT $1` PostgreSQL's generic plan cannot
-    # know that a page is small, and sorts every match rather than walking an index and stopping.
+    # The page size is written into the statement. asyncpg prepares every statement, and from its
+    # sixth run PostgreSQL may reuse a generic plan, made without the parameters' values, if that
+    # plan is estimated no worse. With `LIMIT $1` such a plan cannot know that a page is small: it
+    # sorts every match rather than walking an index and stopping, so PostgreSQL kept planning every
+    # list afresh (0.5 ms of its CPU each). The few page sizes asked for make few statements.
     size = sa.bindparam("limit", type_=sa.Integer, literal_execute=True)
     return stmt.order_by(*page_order(key, id_col, sort)).limit(size)
 

@@ -76,29 +76,17 @@ _LISTS = frozenset(
 )
 
 
-# Parameters whose values decide how far a page must walk: the entity whose quotes or mentions it reads
-# (thousands of rows for the most quoted speaker, three for most) or the kind of quote. They are written
-# into the statement as it runs. PostgreSQL reuses a prepared statement's generic plan, made without the
-# values, once its estimated cost is no worse than the plans made with them; estimated for an average
-# entity, the generic plan of the most quoted speaker's list sorted all its quotes: 15 ms became 200 ms
-# from its sixth run on. Written in, each value gets a plan of its own, and the other values (times,
-# statuses, sections) keep the generic plan, which saves planning the statement on every run.
-_WRITTEN_IN = frozenset({"entities", "speaker", "speakers", "agency", "agencies", "mentions_entity"})
-_WRITTEN_IN |= {"quote_speakers", "kinds"}
-
-
 def bound(name: str) -> sa.BindParameter[Any]:
     """A value passed when the statement runs. Lists go to `IN` as one parameter whatever their length."""
-    written_in = name in _WRITTEN_IN or name.startswith("entity_")
-    return sa.bindparam(name, expanding=name in _LISTS, literal_execute=written_in)
+    return sa.bindparam(name, expanding=name in _LISTS)
 
 
 def view_conditions(names: frozenset[str]) -> list[sa.ColumnElement[bool]]:
     """The conditions of a `View`, given the names of its `params`."""
     conditions: list[sa.ColumnElement[bool]] = []
     if "now" in names:
-        # A constant, not a parameter: PostgreSQL's generic plan, blind to a parameter's value, took
-        # `status != $1` to exclude nearly every story, and sorted all of them (see `_WRITTEN_IN`).
+        # A constant, not a parameter: PostgreSQL's generic plan (see `pagination.keyset`), blind to a
+        # parameter's value, took `status != $1` to exclude nearly every story, and sorted all of them.
         conditions.append(a.c.status != _sql(ArticleStatus.withheld.value))
         conditions.append(sa.or_(a.c.embargoed_until.is_(None), a.c.embargoed_until <= bound("now")))
     if "licensed" in names:
