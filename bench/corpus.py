@@ -248,16 +248,18 @@ def _search(conn: sa.Connection, articles: list[dict[str, Any]], quotes: list[di
             conn.execute(sa.text("INSERT INTO search_quote (rowid, text) VALUES (:id, :text)"), quotes)
 
 
+def quoted_speakers(conn: sa.Connection, count: int, skip: int = 0) -> list[int]:
+    """Speakers by their number of quotes, most first (ties by id), `skip` of them left out."""
+    ranked = sa.text(
+        "SELECT speaker_id FROM quote WHERE speaker_id IS NOT NULL "
+        "GROUP BY speaker_id ORDER BY count(*) DESC, speaker_id LIMIT :count OFFSET :skip"
+    )
+    return [int(speaker) for speaker in conn.execute(ranked, {"count": count, "skip": skip}).scalars()]
+
+
 def most_quoted_speaker(conn: sa.Connection) -> int:
     """The entity with the most quotes: the longest list to page through."""
-    return int(
-        conn.execute(
-            sa.text(
-                "SELECT speaker_id FROM quote WHERE speaker_id IS NOT NULL "
-                "GROUP BY speaker_id ORDER BY count(*) DESC LIMIT 1"
-            )
-        ).scalar_one()
-    )
+    return quoted_speakers(conn, 1)[0]
 
 
 def main() -> None:

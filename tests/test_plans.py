@@ -22,13 +22,12 @@ from fastapi import FastAPI
 from psycopg import sql
 
 from app.db import create_sync_engine
+from bench import scratch_postgres
 from bench.corpus import load, most_quoted_speaker
 from tests.conftest import (
     PG_ENV,
     Database,
     _conninfo,
-    _create_pg_database,
-    _drop_pg_database,
     client_for,
     count_statements,
     running_app,
@@ -70,13 +69,9 @@ def skewed_database(backend: str) -> Iterator[Database]:
     """A generated corpus on PostgreSQL: speakers quoted from a few times to hundreds, as in a newsroom."""
     if backend != "postgresql":
         pytest.skip("SQLite plans each statement with its values")
-    server = os.environ[PG_ENV]
-    url, name = _create_pg_database(server)
-    try:
+    with scratch_postgres(os.environ[PG_ENV]) as url:
         load(url, articles=2000, entities=500)
         yield Database("postgresql", url)
-    finally:
-        _drop_pg_database(server, name)
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
